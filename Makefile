@@ -1,0 +1,48 @@
+# dril-ivr: `make run` to try the line locally, `make test` to run every check CI runs.
+VENV   := .venv
+PYTHON := $(shell command -v python3.11 || command -v python3)
+PY     := $(VENV)/bin/python
+FLASK  := $(VENV)/bin/flask --app app
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run call test test-sqlite test-postgres lint check translations
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "dril-ivr needs Python 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(FLASK) ivr db upgrade
+	$(FLASK) ivr check-hours
+	@echo
+	@echo "The line answers on http://localhost:5000/voice/incoming (SQLite, no Twilio account needed)."
+	@echo "Place a simulated call in another terminal:"
+	@echo "    .venv/bin/flask --app app ivr call                       # interactive, in-process"
+	@echo "    .venv/bin/flask --app app ivr call --url http://localhost:5000   # through this server"
+	@echo "    .venv/bin/flask --app app ivr call --at 2026-11-26T10:00:00-05:00 --press 2 --press 1 --say 'me golpearon'"
+	@echo
+	$(FLASK) run
+
+call: install
+	$(FLASK) ivr db upgrade
+	$(FLASK) ivr call
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+check: install
+	$(FLASK) ivr check-hours
+	$(FLASK) ivr prompts check
+
+test-sqlite: install
+	$(PY) -m pytest
+
+test-postgres: install
+	TEST_DATABASE_URL="$$(bash .ci/postgres)" $(PY) -m pytest
+
+test: lint check test-sqlite test-postgres

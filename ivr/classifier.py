@@ -1,0 +1,255 @@
+"""Map a caller's own words on why they are calling to one of the subjects, with a confidence."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ivr.subjects import Subject
+
+PHRASES_FILE = Path(__file__).resolve().parent.parent / "prompts" / "subject_phrases.toml"
+
+_LEVELS = ("strong", "medium", "weak", "fallback")
+_OPTION_KEYS = frozenset({"ignore", "strip_marks", "word_boundaries"})
+# Subjects earlier in the menu win ties: the urgent ones come first (call-flow.md step 4).
+_MENU_ORDER = {subject: position for position, subject in enumerate(Subject)}
+
+
+@dataclass(frozen=True)
+class Classification:
+    subject: Subject | None
+    confidence: float
+    # The cues that voted for the subject, for supervisors asking "why this subject?". They are
+    # fragments of what the caller said: handle them like the transcript.
+    cues: tuple[str, ...] = ()
+
+
+class PhraseBookError(ValueError):
+    """The phrase file is missing or wrong; the message names the file and the fix."""
+
+
+@dataclass(frozen=True)
+class _Cue:
+    text: str
+    subject: Subject | None  # None: an "ignore" phrase, claiming words without voting.
+    weight: float
+    fallback: bool
+    parts: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class _Language:
+    cues: tuple[_Cue, ...]  # in the order they claim words
+    strip_marks: bool
+    word_boundaries: bool
+
+
+@dataclass(frozen=True)
+class PhraseBook:
+    """The cues of every language, ready to classify with."""
+
+    languages: Mapping[str, _Language]
+    evidence_floor: float
+
+    @classmethod
+    def load(cls, path: Path) -> PhraseBook:
+        """Read and check a phrase file, raising PhraseBookError with the fix on any mistake."""
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise PhraseBookError(f"{path}: cannot read the file ({exc.strerror}).") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise PhraseBookError(f"{path}: not valid TOML ({exc}). Fix the syntax there.") from exc
+        return _parse_book(data, path)
+
+    def classify(self, text: str, language: str) -> Classification:
+        """Classify the words in one language; a language without cues gets no subject."""
+        phrases = self.languages.get(_language_code(language))
+        if phrases is None:
+            return Classification(None, 0.0)
+        tokens = _tokens(text, phrases)
+        claimed = [False] * len(tokens)
+        scores: dict[Subject, float] = {}
+        voters: dict[Subject, list[str]] = {}
+        fallbacks: list[_Cue] = []
+        for cue in phrases.cues:
+            if cue.fallback:
+                fallbacks.append(cue)
+                continue
+            if _claim(cue, tokens, claimed) and cue.subject is not None:
+                scores[cue.subject] = scores.get(cue.subject, 0.0) + cue.weight
+                voters.setdefault(cue.subject, []).append(cue.text)
+        # A bare "I have a question" means "other" only when nothing more specific was said.
+        if not scores:
+            for cue in fallbacks:
+                if _claim(cue, tokens, claimed) and cue.subject is not None:
+                    scores[cue.subject] = scores.get(cue.subject, 0.0) + cue.weight
+                    voters.setdefault(cue.subject, []).append(cue.text)
+        if not scores:
+            return Classification(None, 0.0)
+
+        ranked = sorted(scores, key=lambda subject: (-scores[subject], _MENU_ORDER[subject]))
+        best = scores[ranked[0]]
+        runner_up = scores[ranked[1]] if len(ranked) > 1 else 0.0
+        # The lead over the runner-up, as a share of the evidence: thin or contested evidence
+        # gives a low confidence, and the caller is asked to confirm.
+        confidence = (best - runner_up) / (best + self.evidence_floor)
+        return Classification(
+            ranked[0], round(min(1.0, max(0.0, confidence)), 4), tuple(voters[ranked[0]])
+        )
+
+
+@cache
+def default_phrase_book() -> PhraseBook:
+    """Return the line's own phrase book, read once per process."""
+    return PhraseBook.load(PHRASES_FILE)
+
+
+def classify(text: str, language: str, phrases: PhraseBook | None = None) -> Classification:
+    """Classify why the caller is calling from their words ("en", "es"; other languages: None)."""
+    return (phrases or default_phrase_book()).classify(text, language)
+
+
+def normalize(text: str, strip_marks: bool = True) -> str:
+    """Lowercase, strip accents and punctuation, squeeze spaces: what recognisers vary in."""
+    if strip_marks:
+        decomposed = unicodedata.normalize("NFKD", text.lower())
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    else:
+        text = unicodedata.normalize("NFC", text.lower())
+    # "don't" and "dont" must meet: apostrophes vanish rather than split a word.
+    text = re.sub(r"['\u2019`]", "", text)
+    spaced = "".join(ch if unicodedata.category(ch)[0] in "LMN" else " " for ch in text)
+    return " ".join(spaced.split())
+
+
+def _language_code(language: str) -> str:
+    return language.split("-")[0].strip().lower()
+
+
+def _tokens(text: str, phrases: _Language) -> list[str]:
+    normal = normalize(text, phrases.strip_marks)
+    # Without spaces between words (Mandarin), each character is a token and cues are strings.
+    return normal.split() if phrases.word_boundaries else list(normal.replace(" ", ""))
+
+
+def _token_matches(pattern: str, token: str) -> bool:
+    if pattern.endswith("*"):
+        return token.startswith(pattern[:-1])
+    return token == pattern
+
+
+def _claim(cue: _Cue, tokens: list[str], claimed: list[bool]) -> bool:
+    """Find every part of the cue among unclaimed words; if all are there, claim them."""
+    taken: set[int] = set()
+    for part in cue.parts:
+        found = None
+        for start in range(len(tokens) - len(part) + 1):
+            span = range(start, start + len(part))
+            if all(
+                not claimed[i] and i not in taken and _token_matches(p, tokens[i])
+                for i, p in zip(span, part, strict=True)
+            ):
+                found = span
+                break
+        if found is None:
+            return False
+        taken.update(found)
+    for i in taken:
+        claimed[i] = True
+    return True
+
+
+def _parse_book(data: dict[str, Any], path: Path) -> PhraseBook:
+    scoring = data.get("scoring", {})
+    try:
+        weights = {level: float(scoring[level]) for level in _LEVELS}
+        floor = float(scoring["evidence_floor"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PhraseBookError(
+            f"{path}: [scoring] needs numbers for {', '.join(_LEVELS)} and evidence_floor "
+            f"({exc!r}). Fix: restore the [scoring] table."
+        ) from exc
+    options = data.get("options", {})
+    languages: dict[str, _Language] = {}
+    for code, tables in data.items():
+        if code in ("scoring", "options"):
+            continue
+        if not isinstance(tables, dict):
+            raise PhraseBookError(f"{path}: [{code}] must be a table of subjects.")
+        language_options = options.get(code, {})
+        unknown_options = set(language_options) - _OPTION_KEYS
+        if unknown_options:
+            raise PhraseBookError(
+                f"{path}: [options.{code}] has unknown key(s) {sorted(unknown_options)}. "
+                f"Fix: use only {', '.join(sorted(_OPTION_KEYS))}."
+            )
+        strip_marks = bool(language_options.get("strip_marks", True))
+        word_boundaries = bool(language_options.get("word_boundaries", True))
+        cues: list[_Cue] = []
+        for phrase in language_options.get("ignore", []):
+            cues.append(_cue(phrase, None, float("inf"), False, strip_marks, word_boundaries))
+        for subject_name, levels in tables.items():
+            try:
+                subject = Subject(subject_name)
+            except ValueError:
+                raise PhraseBookError(
+                    f"{path}: [{code}.{subject_name}] is not a subject. "
+                    f"Fix: use one of {', '.join(s.value for s in Subject)}."
+                ) from None
+            for level, phrases in levels.items():
+                if level not in _LEVELS or not isinstance(phrases, list):
+                    raise PhraseBookError(
+                        f"{path}: [{code}.{subject_name}] has {level!r}. "
+                        f"Fix: use lists named {', '.join(_LEVELS)}."
+                    )
+                for phrase in phrases:
+                    if not isinstance(phrase, str) or not normalize(phrase, strip_marks):
+                        raise PhraseBookError(
+                            f"{path}: [{code}.{subject_name}] {level} has {phrase!r}. "
+                            "Fix: write each cue as a non-empty string in double quotes."
+                        )
+                    cues.append(
+                        _cue(
+                            phrase,
+                            subject,
+                            weights[level],
+                            level == "fallback",
+                            strip_marks,
+                            word_boundaries,
+                        )
+                    )
+        # Heavier cues, then longer ones, claim the caller's words first.
+        cues.sort(key=lambda c: (-c.weight, -sum(len(p) for p in c.parts)))
+        languages[code] = _Language(tuple(cues), strip_marks, word_boundaries)
+    return PhraseBook(languages, floor)
+
+
+def _cue(
+    phrase: str,
+    subject: Subject | None,
+    weight: float,
+    fallback: bool,
+    strip_marks: bool,
+    word_boundaries: bool,
+) -> _Cue:
+    parts: list[tuple[str, ...]] = []
+    for part in phrase.split("+"):
+        words: list[str] = []
+        for word in part.split():
+            pieces = normalize(word, strip_marks).split()
+            # "*" must survive normalisation, which treats it as punctuation.
+            if pieces and word.endswith("*"):
+                pieces[-1] += "*"
+            words.extend(pieces)
+        if not word_boundaries:
+            words = list("".join(words).replace("*", ""))
+        if words:
+            parts.append(tuple(words))
+    return _Cue(phrase, subject, weight, fallback, tuple(parts))

@@ -1,0 +1,149 @@
+"""Measure the subject classifier on labelled utterances, per language, for `flask ivr classifier`."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from ivr.classifier import PHRASES_FILE, PhraseBook, default_phrase_book
+from ivr.subjects import Subject
+
+UTTERANCES_FILE = (
+    Path(__file__).resolve().parent.parent / "tests" / "data" / "subject_utterances.tsv"
+)
+DEFAULT_THRESHOLD = 0.6
+
+
+@dataclass(frozen=True)
+class LabelledUtterance:
+    language: str
+    subject: Subject
+    utterance: str
+
+
+@dataclass(frozen=True)
+class LanguageAccuracy:
+    language: str
+    threshold: float
+    utterances: int
+    confident: int  # at or above the threshold: routed without asking
+    confident_correct: int
+    asked_to_confirm: int  # a subject, but below the threshold: the caller confirms by keypad
+    no_subject: int  # nothing recognised: the caller gets the keypad menu
+    top1_correct: int  # best guess right, whatever its confidence
+
+    @property
+    def confident_correct_rate(self) -> float:
+        return self.confident_correct / self.confident if self.confident else 0.0
+
+    @property
+    def confident_share(self) -> float:
+        return self.confident / self.utterances if self.utterances else 0.0
+
+    @property
+    def confirm_share(self) -> float:
+        return self.asked_to_confirm / self.utterances if self.utterances else 0.0
+
+    @property
+    def top1_accuracy(self) -> float:
+        return self.top1_correct / self.utterances if self.utterances else 0.0
+
+
+def read_utterances(path: Path) -> Iterator[LabelledUtterance]:
+    """Yield the rows of a `language<TAB>subject<TAB>utterance` file, after its header."""
+    with path.open(encoding="utf-8", newline="") as lines:
+        rows = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+        for number, row in enumerate(rows, start=1):
+            if number == 1 or not row or row[0].startswith("#"):
+                continue
+            if len(row) != 3:
+                raise ValueError(f"{path}, line {number}: expected 3 tab-separated columns")
+            language, subject, utterance = row
+            try:
+                yield LabelledUtterance(language, Subject(subject), utterance)
+            except ValueError:
+                raise ValueError(f"{path}, line {number}: unknown subject {subject!r}") from None
+
+
+def evaluate(
+    path: Path, threshold: float = DEFAULT_THRESHOLD, phrases: PhraseBook | None = None
+) -> list[tuple[LabelledUtterance, Subject | None, float]]:
+    """Classify every labelled utterance: (row, subject found, confidence)."""
+    book = phrases or default_phrase_book()
+    results = []
+    for row in read_utterances(path):
+        found = book.classify(row.utterance, row.language)
+        results.append((row, found.subject, found.confidence))
+    return results
+
+
+def accuracy_report(
+    path: Path, threshold: float = DEFAULT_THRESHOLD, phrases: PhraseBook | None = None
+) -> list[LanguageAccuracy]:
+    """Return, per language, how often the classifier is confident and how often it is right."""
+    counts: dict[str, list[int]] = {}
+    for row, subject, confidence in evaluate(path, threshold, phrases):
+        c = counts.setdefault(row.language, [0] * 6)
+        c[0] += 1
+        if subject is None:
+            c[4] += 1
+        elif confidence >= threshold:
+            c[1] += 1
+            c[2] += subject == row.subject
+        else:
+            c[3] += 1
+        c[5] += subject == row.subject
+    return [LanguageAccuracy(language, threshold, *c) for language, c in sorted(counts.items())]
+
+
+@click.command("classifier")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0.0, 1.0),
+    default=DEFAULT_THRESHOLD,
+    show_default=True,
+    help="Confidence at or above which a subject is taken without asking the caller.",
+)
+@click.option(
+    "--data",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=UTTERANCES_FILE,
+    show_default=True,
+    help="Labelled utterances (TSV).",
+)
+@click.option(
+    "--phrases",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=PHRASES_FILE,
+    show_default=True,
+    help="Phrase file to check, e.g. an edited copy.",
+)
+@click.option("--misses", is_flag=True, help="Also list the utterances classified wrongly.")
+def classifier_command(threshold: float, data: Path, phrases: Path, misses: bool) -> None:
+    """Show how well callers' words are classified into subjects, per language."""
+    book = PhraseBook.load(phrases)
+    header = (
+        f"{'language':<9}{'utterances':>11}{'confident':>11}{'conf. correct':>15}"
+        f"{'confirm':>9}{'no subject':>12}{'top-1':>8}"
+    )
+    click.echo(f"threshold {threshold:.2f}")
+    click.echo(header)
+    for row in accuracy_report(data, threshold, book):
+        click.echo(
+            f"{row.language:<9}{row.utterances:>11}"
+            f"{row.confident:>5} ({row.confident_share:>4.0%})"
+            f"{row.confident_correct_rate:>15.1%}{row.confirm_share:>9.0%}"
+            f"{row.no_subject:>12}{row.top1_accuracy:>8.1%}"
+        )
+    if misses:
+        for utterance, subject, confidence in evaluate(data, threshold, book):
+            if subject != utterance.subject:
+                found = subject.value if subject else "-"
+                click.echo(
+                    f"{utterance.language}  expected {utterance.subject.value:<22} "
+                    f"got {found:<22} {confidence:.2f}  {utterance.utterance}"
+                )

@@ -1,0 +1,88 @@
+"""The `flask ivr` commands: database, hours, the flow's table, translations, the call simulator."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+
+from ivr import db, flow
+from ivr.cli_hours import hours_check_command, hours_command
+from ivr.line import current_line
+from ivr.prompts import update_translations, write_template
+
+ivr_group = AppGroup("ivr", help="Run and look after the Detention Reporting and Information Line.")
+
+
+@ivr_group.group("db")
+def db_group() -> None:
+    """The line's database."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the newest revision."""
+    db.upgrade(current_app)
+    click.echo("Database is up to date.")
+
+
+@ivr_group.command("flow")
+def flow_command() -> None:
+    """Print the caller's journey as a table: each menu, what it takes, its safe default."""
+    rows = [("menu", "keys", "safe default"), *flow.describe()]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+
+
+@ivr_group.group("translate")
+def translate_group() -> None:
+    """Keep the translations of the prompt catalog up to date (Babel gettext catalogs)."""
+
+
+@translate_group.command("extract")
+@with_appcontext
+def translate_extract() -> None:
+    """Write locales/messages.pot from prompts/catalog.toml."""
+    line = current_line()
+    path = write_template(line.phrasebook.prompts, line.settings.locales_path)
+    click.echo(f"Wrote {path}")
+
+
+@translate_group.command("update")
+@with_appcontext
+def translate_update() -> None:
+    """Merge new and changed prompts into every language's messages.po."""
+    line = current_line()
+    for language in line.phrasebook.voices:
+        if language != "en":
+            path = update_translations(
+                line.phrasebook.prompts, line.settings.locales_path, language
+            )
+            click.echo(f"Updated {path}")
+
+
+@ivr_group.group("prompts")
+def prompts_group() -> None:
+    """The prompts the caller hears."""
+
+
+@prompts_group.command("check")
+@with_appcontext
+def prompts_check() -> None:
+    """Fail, naming each gap, when a prompt lacks a translation or uses the wrong placeholders."""
+    gaps = current_line().phrasebook.gaps()
+    for gap in gaps:
+        click.echo(gap, err=True)
+    if gaps:
+        raise click.ClickException(f"{len(gaps)} gap(s) in the prompts.")
+    click.echo("Every prompt is translated in every language.")
+
+
+ivr_group.add_command(hours_command)
+ivr_group.add_command(hours_check_command)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(ivr_group)

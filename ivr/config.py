@@ -1,0 +1,189 @@
+"""Build the line's configuration from the environment (and `.env`), refusing unsafe settings."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message names the setting and the fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    secret_key: str
+    twilio_account_sid: str
+    twilio_auth_token: str
+    database_url: str
+    public_url: str
+    data_keys: tuple[str, ...]
+    fixed_time: datetime | None
+    schedule_path: Path
+    field_offices_path: Path
+    voices_path: Path
+    prompt_catalog_path: Path
+    locales_path: Path
+    queue_name: str
+    queue_max_size: int
+    max_queue_wait_seconds: int
+    queue_announce_seconds: int
+    voicemail_max_seconds: int
+    speech_confidence_threshold: float
+
+    def as_flask_config(self) -> dict[str, object]:
+        return {"SECRET_KEY": self.secret_key, "TESTING": self.env == "testing", "IVR": self}
+
+
+def _parse_fixed_time(raw: str, env: str) -> datetime | None:
+    if not raw:
+        return None
+    if env == "production":
+        raise ConfigError(
+            "IVR_FIXED_TIME is set but IVR_ENV=production: a live line must follow the real clock. "
+            "Unset IVR_FIXED_TIME."
+        )
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError as error:
+        raise ConfigError(
+            f"IVR_FIXED_TIME={raw!r} is not an ISO 8601 time ({error}). "
+            "Use e.g. IVR_FIXED_TIME=2026-11-30T08:00:00-05:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise ConfigError(
+            f"IVR_FIXED_TIME={raw!r} has no UTC offset. Add one, e.g. 2026-11-30T08:00:00-05:00"
+        )
+    return moment
+
+
+def _int(environ: dict[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "")
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} must be a whole number.") from None
+
+
+def _development_secrets(instance_path: Path) -> dict[str, str]:
+    """Make (once) and reuse the secrets a developer's line needs, so encrypted data stays readable."""
+    path = instance_path / "development-secrets.env"
+    if path.exists():
+        pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+        return {name.strip(): value.strip() for name, value in pairs}
+    made = {
+        "SECRET_KEY": secrets.token_hex(32),
+        "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+        "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
+        "IVR_DATA_KEY": Fernet.generate_key().decode(),
+    }
+    instance_path.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{name}={value}\n" for name, value in made.items()))
+    path.chmod(0o600)
+    print(
+        f" * Development secrets generated in {path} (auth token for signed test calls: "
+        f"TWILIO_AUTH_TOKEN={made['TWILIO_AUTH_TOKEN']})"
+    )
+    return made
+
+
+def load_settings(
+    environ: dict[str, str] | None = None, instance_path: Path | None = None
+) -> Settings:
+    """Read the settings; development fills in generated secrets, production refuses without them."""
+    environ = dict(os.environ if environ is None else environ)
+    instance_path = instance_path or PROJECT_ROOT / "instance"
+    env = environ.get("IVR_ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"IVR_ENV={env!r} is not one of {', '.join(ENVIRONMENTS)}.")
+
+    if env == "development":
+        for name, value in _development_secrets(instance_path).items():
+            environ.setdefault(name, value)
+
+    secret_key = environ.get("SECRET_KEY", "")
+    auth_token = environ.get("TWILIO_AUTH_TOKEN", "")
+    data_keys = tuple(k for k in environ.get("IVR_DATA_KEY", "").split(",") if k.strip())
+    if env == "production":
+        missing = [
+            name
+            for name, value in (
+                ("SECRET_KEY", secret_key),
+                ("TWILIO_AUTH_TOKEN", auth_token),
+                ("IVR_DATA_KEY", data_keys),
+                ("IVR_PUBLIC_URL", environ.get("IVR_PUBLIC_URL", "")),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(
+                "Production needs " + ", ".join(missing) + " in the environment or .env. "
+                "SECRET_KEY: `python -c 'import secrets; print(secrets.token_hex(32))'`; "
+                "TWILIO_AUTH_TOKEN: the Twilio console; IVR_DATA_KEY: "
+                "`python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'`; "
+                "IVR_PUBLIC_URL: the https address Twilio calls."
+            )
+        if len(secret_key) < 32:
+            raise ConfigError("SECRET_KEY is too short for production: use at least 32 characters.")
+        if len(auth_token) < 32:
+            raise ConfigError(
+                "TWILIO_AUTH_TOKEN does not look like a real Twilio auth token (32 characters)."
+            )
+    elif not (secret_key and auth_token and data_keys):
+        raise ConfigError(
+            "SECRET_KEY, TWILIO_AUTH_TOKEN and IVR_DATA_KEY must be set outside development."
+        )
+    for key in data_keys:
+        try:
+            Fernet(key.strip())
+        except ValueError:
+            raise ConfigError(
+                "IVR_DATA_KEY holds a key that is not a Fernet key (32 url-safe base64 bytes). "
+                "Generate one with `python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'`."
+            ) from None
+
+    database_url = environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'ivr.sqlite3'}"
+    threshold_raw = environ.get("IVR_SPEECH_CONFIDENCE", "0.6")
+    try:
+        threshold = float(threshold_raw)
+    except ValueError:
+        raise ConfigError(
+            f"IVR_SPEECH_CONFIDENCE={threshold_raw!r} must be a number 0-1."
+        ) from None
+
+    return Settings(
+        env=env,
+        secret_key=secret_key,
+        twilio_account_sid=environ.get("TWILIO_ACCOUNT_SID", ""),
+        twilio_auth_token=auth_token,
+        database_url=database_url,
+        public_url=environ.get("IVR_PUBLIC_URL", "http://localhost:5000").rstrip("/"),
+        data_keys=tuple(k.strip() for k in data_keys),
+        fixed_time=_parse_fixed_time(environ.get("IVR_FIXED_TIME", ""), env),
+        schedule_path=Path(environ.get("IVR_SCHEDULE", PROJECT_ROOT / "schedules" / "hours.toml")),
+        field_offices_path=Path(
+            environ.get("IVR_FIELD_OFFICES", PROJECT_ROOT / "schedules" / "field_offices.toml")
+        ),
+        voices_path=Path(environ.get("IVR_VOICES", PROJECT_ROOT / "prompts" / "voices.toml")),
+        prompt_catalog_path=PROJECT_ROOT / "prompts" / "catalog.toml",
+        locales_path=PROJECT_ROOT / "locales",
+        queue_name=environ.get("IVR_QUEUE_NAME", "operators"),
+        queue_max_size=_int(environ, "IVR_QUEUE_MAX_SIZE", 200),
+        max_queue_wait_seconds=_int(environ, "IVR_MAX_QUEUE_WAIT", 900),
+        queue_announce_seconds=_int(environ, "IVR_QUEUE_ANNOUNCE", 45),
+        voicemail_max_seconds=_int(environ, "IVR_VOICEMAIL_MAX_SECONDS", 300),
+        speech_confidence_threshold=threshold,
+    )

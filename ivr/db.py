@@ -1,0 +1,87 @@
+"""Connect the app to its database: one engine per app, one session per request or job."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from ivr.crypto import Vault, install_vault
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets WAL and foreign keys so it behaves like the production database."""
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 15})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def init_app(app: Flask) -> None:
+    settings = app.config["IVR"]
+    install_vault(Vault(settings.data_keys))
+    engine = make_engine(settings.database_url)
+    app.extensions["ivr.db"] = sessionmaker(engine, expire_on_commit=False)
+    app.extensions["ivr.engine"] = engine
+    app.teardown_appcontext(_close_session)
+
+
+def get_session() -> Session:
+    """Return the session of the current request (or CLI command), opening it on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["ivr.db"]()
+    session: Session = g.db_session
+    return session
+
+
+def _close_session(_error: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+@contextmanager
+def session_scope(app: Flask) -> Iterator[Session]:
+    """A session for work outside a request (jobs, the simulator's checks); commits on success."""
+    session: Session = app.extensions["ivr.db"]()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def alembic_config(database_url: str) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(app: Flask, revision: str = "head") -> None:
+    """Bring the database schema up to date with Alembic."""
+    command.upgrade(alembic_config(app.config["IVR"].database_url), revision)

@@ -1,0 +1,784 @@
+"""Decide from the hours file whether the line is open at a given moment, and when that changes."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import threading
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+# How far ahead to look for the next opening before calling the schedule broken: more than a
+# year, so a long closure plus a holiday season still finds the day the line reopens.
+SEARCH_DAYS = 400
+# A closure longer than this is almost surely a typo in a year (2062 for 2026), not a plan.
+MAX_CLOSURE_DAYS = 366
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CALENDARS = ("us_federal", "none")
+INAUGURATION_DAY = "Inauguration Day"
+
+_TOP_LEVEL_KEYS = ("time_zone", "weekly_hours", "holidays", "closure", "short_day")
+_HOLIDAY_KEYS = ("calendar", "inauguration_day", "keep_open_on")
+_CLOSURE_KEYS = ("date", "first_day", "last_day", "reason")
+_SHORT_DAY_KEYS = ("date", "open", "close", "reason")
+_TRANSLATION_KEY = re.compile(r"^reason_([a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)$")
+_HH_MM = re.compile(r"^(\d{1,2}):(\d{2})$")
+_OBSERVED = " (observed)"
+_HALF_DAY = " (half-day closing)"
+_ONE_DAY = timedelta(days=1)
+# When a closed stretch has several causes, the caller hears the most specific one.
+_CLOSED_DAY_PRIORITY = ("closure", "holiday", "weekend", "after_hours")
+
+
+class ScheduleError(ValueError):
+    """The schedule file is wrong; the message names the file, the line (when known) and the fix."""
+
+    def __init__(self, path: Path | str, line: int | None, problem: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        where = f"{path}, line {line}" if line else str(path)
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class LineStatus:
+    is_open: bool
+    # "open" | "after_hours" | "weekend" | "holiday" | "closure" | "short_day"
+    reason: str
+    occasion: str | None
+    occasion_translations: dict[str, str]
+    closes_at: datetime | None
+    next_opening: datetime | None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One opening or closing; a closing's reason is why the line stays closed until it reopens."""
+
+    at: datetime
+    opens: bool
+    reason: str
+    occasion: str | None
+
+
+@dataclass(frozen=True)
+class Closure:
+    first_day: date
+    last_day: date
+    reason: str
+    translations: Mapping[str, str]
+    line: int | None
+
+
+@dataclass(frozen=True)
+class ShortDay:
+    day: date
+    open: time
+    close: time
+    reason: str
+    translations: Mapping[str, str]
+    line: int | None
+
+
+@dataclass(frozen=True)
+class _Holiday:
+    name: str
+    half_day: bool
+
+
+@dataclass(frozen=True)
+class _DayPlan:
+    hours: tuple[datetime, datetime] | None
+    reason: str  # why the line is closed all day, or "open" when it has hours
+    occasion: str | None = None
+    translations: Mapping[str, str] = field(default_factory=dict)
+    short: bool = False
+
+
+@dataclass(frozen=True)
+class _Period:
+    day: date
+    opens: datetime
+    closes: datetime
+    plan: _DayPlan
+
+
+class Schedule:
+    """The validated contents of the hours file; every question about time takes `now` as given."""
+
+    def __init__(
+        self,
+        path: Path,
+        time_zone: ZoneInfo,
+        weekly_hours: Mapping[int, tuple[time, time]],
+        calendar: str,
+        inauguration_day: bool,
+        keep_open_on: frozenset[str],
+        closures: tuple[Closure, ...],
+        short_days: tuple[ShortDay, ...],
+    ) -> None:
+        self.path = path
+        self.time_zone = time_zone
+        self.weekly_hours = MappingProxyType(dict(weekly_hours))
+        self.calendar = calendar
+        self.inauguration_day = inauguration_day
+        self.keep_open_on = keep_open_on
+        self.closures = closures
+        self.short_days = short_days
+        self._closure_on = {
+            closure.first_day + timedelta(days=offset): closure
+            for closure in closures
+            for offset in range((closure.last_day - closure.first_day).days + 1)
+        }
+        self._short_day_on = {short.day: short for short in short_days}
+        self._holidays_by_year: dict[int, dict[date, _Holiday]] = {}
+        self._holidays_lock = threading.Lock()
+
+    @classmethod
+    def load(cls, path: Path) -> Schedule:
+        """Read and validate the schedule file."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ScheduleError(
+                path,
+                None,
+                "the file does not exist. Create it (see schedules/hours.toml in the "
+                "project) or point IVR_SCHEDULE at it.",
+            ) from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise ScheduleError(path, None, f"cannot be read ({error}).") from None
+        return _Parser(path, text).parse()
+
+    def status_at(self, now: datetime) -> LineStatus:
+        """Say whether the line is open at `now`, why, and when that next changes."""
+        instant = _instant(now)
+        today = instant.astimezone(self.time_zone).date()
+        plan = self._plan(today)
+        if plan.hours is not None:
+            opens, closes = plan.hours
+            if opens <= instant < closes:
+                # On a short day the flow may tell callers that the line closes early, and why.
+                return LineStatus(
+                    is_open=True,
+                    reason="open",
+                    occasion=plan.occasion,
+                    occasion_translations=dict(plan.translations),
+                    closes_at=closes,
+                    next_opening=None,
+                )
+            reason = "short_day" if plan.short else "after_hours"
+        else:
+            reason = plan.reason
+        return LineStatus(
+            is_open=False,
+            reason=reason,
+            occasion=plan.occasion,
+            occasion_translations=dict(plan.translations),
+            closes_at=None,
+            next_opening=self._next_opening(instant, today),
+        )
+
+    def upcoming(self, now: datetime, count: int) -> list[Change]:
+        """List the next `count` openings and closings strictly after `now`, in order."""
+        instant = _instant(now)
+        if count <= 0:
+            return []
+        changes: list[Change] = []
+        periods = self._periods(instant.astimezone(self.time_zone).date())
+        current = next(periods)
+        while len(changes) < count:
+            following = next(periods)
+            if current.opens > instant:
+                changes.append(Change(current.opens, True, "open", current.plan.occasion))
+            if len(changes) < count and current.closes > instant:
+                reason, occasion = self._closed_between(current, following)
+                changes.append(Change(current.closes, False, reason, occasion))
+            current = following
+        return changes
+
+    def holiday_on(self, day: date) -> str | None:
+        """Name the holiday that closes the line on `day` (all day or half) under the policy."""
+        holiday = self._holidays_in(day.year).get(day)
+        return holiday.name if holiday else None
+
+    def _plan(self, day: date) -> _DayPlan:
+        # Explicit entries in the file beat the holiday policy, which beats the weekly hours.
+        closure = self._closure_on.get(day)
+        if closure is not None:
+            return _DayPlan(None, "closure", closure.reason, closure.translations)
+        short = self._short_day_on.get(day)
+        if short is not None:
+            return _DayPlan(
+                self._hours_on(day, short.open, short.close),
+                "open",
+                short.reason,
+                short.translations,
+                short=True,
+            )
+        holiday = self._holidays_in(day.year).get(day)
+        weekly = self.weekly_hours.get(day.weekday())
+        if holiday is not None and not holiday.half_day:
+            return _DayPlan(None, "holiday", holiday.name)
+        if weekly is not None:
+            opens, closes = self._hours_on(day, *weekly)
+            if holiday is not None:
+                # A federal "half-day closing" (e.g. Christmas Eve 2015) excuses staff for the
+                # last half of their workday: the line closes halfway through its hours.
+                return _DayPlan(
+                    (opens, opens + (closes - opens) / 2), "open", holiday.name, short=True
+                )
+            return _DayPlan((opens, closes), "open")
+        # A weekday the file leaves without hours is not a weekend, so callers are not told so.
+        return _DayPlan(None, "weekend" if day.weekday() >= 5 else "after_hours")
+
+    def _hours_on(self, day: date, opens: time, closes: time) -> tuple[datetime, datetime]:
+        return (
+            datetime.combine(day, opens, tzinfo=self.time_zone),
+            datetime.combine(day, closes, tzinfo=self.time_zone),
+        )
+
+    def _periods(self, start: date) -> Iterator[_Period]:
+        """Yield each day's open period from `start` on; fail if none comes within SEARCH_DAYS."""
+        day, closed_days = start, 0
+        while True:
+            plan = self._plan(day)
+            if plan.hours is not None:
+                closed_days = 0
+                yield _Period(day, plan.hours[0], plan.hours[1], plan)
+            else:
+                closed_days += 1
+                if closed_days > SEARCH_DAYS:
+                    raise ScheduleError(
+                        self.path,
+                        None,
+                        f"the line is never open in the {SEARCH_DAYS} days up to {day}: the "
+                        "closures, holidays and weekly hours leave no opening. Shorten or "
+                        "remove a [[closure]], or add weekly hours.",
+                    )
+            day += _ONE_DAY
+
+    def _next_opening(self, instant: datetime, today: date) -> datetime:
+        return next(period.opens for period in self._periods(today) if period.opens > instant)
+
+    def _closed_between(self, current: _Period, following: _Period) -> tuple[str, str | None]:
+        """Give the reason the line stays closed from `current`'s close to `following`'s open."""
+        closed_days: dict[str, _DayPlan] = {}
+        day = current.day + _ONE_DAY
+        while day < following.day:
+            plan = self._plan(day)
+            closed_days.setdefault(plan.reason, plan)
+            day += _ONE_DAY
+        for reason in _CLOSED_DAY_PRIORITY:
+            if reason in closed_days:
+                return reason, closed_days[reason].occasion
+        # Overnight: an early close or a late opening is the news, not the usual night.
+        if current.plan.short:
+            return "short_day", current.plan.occasion
+        if following.plan.short:
+            return "short_day", following.plan.occasion
+        return "after_hours", None
+
+    def _holidays_in(self, year: int) -> dict[date, _Holiday]:
+        known = self._holidays_by_year.get(year)
+        if known is not None:
+            return known
+        with self._holidays_lock:
+            known = self._holidays_by_year.get(year)
+            if known is None:
+                known = self._compute_holidays(year)
+                self._holidays_by_year[year] = known
+        return known
+
+    def _compute_holidays(self, year: int) -> dict[date, _Holiday]:
+        whole: dict[date, list[str]] = {}
+        half: dict[date, list[str]] = {}
+        if self.calendar == "us_federal":
+            for day, parts in _federal_observed(year).items():
+                for part in parts:
+                    name = part.removesuffix(_HALF_DAY)
+                    if name not in self.keep_open_on:
+                        kind = half if part.endswith(_HALF_DAY) else whole
+                        kind.setdefault(day, []).append(name)
+        if self.inauguration_day and year % 4 == 1:
+            # 5 U.S.C. 6103(c): a Sunday inauguration moves to Monday; a Saturday one is not moved.
+            day = date(year, 1, 20)
+            if day.weekday() == 6:
+                day += _ONE_DAY
+            if INAUGURATION_DAY not in self.keep_open_on:
+                whole.setdefault(day, []).append(INAUGURATION_DAY)
+        result = {day: _Holiday(" and ".join(names), True) for day, names in half.items()}
+        result.update({day: _Holiday(" and ".join(names), False) for day, names in whole.items()})
+        return result
+
+
+@cache
+def _federal_observed(year: int) -> Mapping[date, tuple[str, ...]]:
+    """Map each date in `year` on which a federal holiday is observed to its holidays' names."""
+    # The package lists a weekend holiday on both its actual and its observed date; the line
+    # closes only on the observed one. Neighbouring years are read so that New Year's Day 2028,
+    # observed on 2027-12-31, is paired with its actual date across the year boundary.
+    calendar = holidays.US(
+        categories=("government",), years=range(year - 1, year + 2), language="en_US"
+    )
+    observed: dict[date, list[str]] = {}
+    actual: dict[date, list[str]] = {}
+    for day, joined in calendar.items():
+        for part in joined.split("; "):
+            if part.endswith(_OBSERVED):
+                observed.setdefault(day, []).append(part.removesuffix(_OBSERVED))
+            else:
+                actual.setdefault(day, []).append(part)
+    result: dict[date, list[str]] = {day: list(parts) for day, parts in observed.items()}
+    for day, parts in actual.items():
+        for name in parts:
+            moved = any(name in observed.get(day + timedelta(days=shift), ()) for shift in (-1, 1))
+            if not moved and name not in result.get(day, []):
+                result.setdefault(day, []).append(name)
+    return MappingProxyType(
+        {day: tuple(parts) for day, parts in sorted(result.items()) if day.year == year}
+    )
+
+
+@cache
+def _known_holiday_names() -> frozenset[str]:
+    names = {INAUGURATION_DAY}
+    for year in range(2000, 2051):
+        for parts in _federal_observed(year).values():
+            names.update(part.removesuffix(_HALF_DAY) for part in parts)
+    return frozenset(names)
+
+
+def _instant(now: datetime) -> datetime:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(
+            f"now={now.isoformat()} has no time zone: pass an aware datetime, "
+            "e.g. datetime.now(UTC)."
+        )
+    # Comparing in UTC keeps the answer exact even for wall-clock times repeated by a DST change.
+    return now.astimezone(UTC)
+
+
+class _Parser:
+    """Turn the file's text into a Schedule, naming the line of the first mistake found."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.text = text
+        self.lines = text.splitlines()
+
+    def parse(self) -> Schedule:
+        try:
+            document = tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as error:
+            message = str(error)
+            found = re.search(r"\(at line (\d+), column (\d+)\)", message)
+            line = int(found.group(1)) if found else None
+            problem = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+            if found:
+                problem += f" at column {found.group(2)}"
+            impossible = self._impossible_date(line)
+            if impossible:
+                problem = f"{impossible} is not a real date ({problem})"
+            raise ScheduleError(
+                self.path,
+                line,
+                f"not valid TOML: {problem}. Fix the syntax there: text and times go in double "
+                'quotes ("08:00"), dates are written bare (2026-12-24), and each [[closure]] '
+                "starts on its own line.",
+            ) from None
+
+        self._no_unknown_keys(document, _TOP_LEVEL_KEYS, None, None, "at the top of the file")
+        time_zone = self._time_zone(document)
+        weekly_hours = self._weekly_hours(document)
+        calendar, inauguration, keep_open_on = self._holiday_policy(document)
+        closures = tuple(
+            self._closure(entry, index)
+            for index, entry in enumerate(self._entries(document, "closure"))
+        )
+        short_days = tuple(
+            self._short_day(entry, index)
+            for index, entry in enumerate(self._entries(document, "short_day"))
+        )
+        self._no_overlaps(closures, short_days)
+        return Schedule(
+            self.path,
+            time_zone,
+            weekly_hours,
+            calendar,
+            inauguration,
+            keep_open_on,
+            closures,
+            short_days,
+        )
+
+    def _impossible_date(self, line: int | None) -> str | None:
+        # tomllib reports 2026-13-01 as a stray character; say what is really wrong.
+        if line is None or not 0 < line <= len(self.lines):
+            return None
+        for written in re.findall(r"\b\d{4}-\d{2}-\d{2}\b", self.lines[line - 1]):
+            try:
+                date.fromisoformat(written)
+            except ValueError:
+                return written
+        return None
+
+    def error(
+        self,
+        problem: str,
+        table: str | None = None,
+        index: int | None = None,
+        key: str | None = None,
+    ) -> ScheduleError:
+        return ScheduleError(self.path, self.line_of(table, index, key), problem)
+
+    def line_of(
+        self, table: str | None = None, index: int | None = None, key: str | None = None
+    ) -> int | None:
+        """Find the line that sets `key` in `[table]` (or in the index-th `[[table]]`)."""
+        current: str | None = None
+        occurrence = -1
+        header_line: int | None = None
+        counts: dict[str, int] = {}
+        for number, raw in enumerate(self.lines, start=1):
+            line = raw.strip()
+            # `[name]` and `[[name]]` headers alike; `[[closure]]` blocks are counted in order.
+            header = re.match(r"^\[{1,2}\s*([A-Za-z0-9_.-]+)\s*\]{1,2}", line)
+            if header:
+                current = header.group(1)
+                if table is None and current == key:
+                    return number
+                occurrence = counts.get(current, -1) + 1
+                counts[current] = occurrence
+                if current == table and (index is None or occurrence == index):
+                    header_line = number
+                    if key is None:
+                        return number
+                continue
+            in_target = current == table and (index is None or occurrence == index)
+            if (
+                in_target
+                and key is not None
+                and re.match(rf"^[\"']?{re.escape(key)}[\"']?\s*=", line)
+            ):
+                return number
+        return header_line
+
+    def _no_unknown_keys(
+        self,
+        section: Mapping[str, Any],
+        allowed: tuple[str, ...],
+        table: str | None,
+        index: int | None,
+        where: str,
+        translations: bool = False,
+    ) -> None:
+        for key in section:
+            if key in allowed or (translations and _TRANSLATION_KEY.match(key)):
+                continue
+            hint = difflib.get_close_matches(key, allowed, n=1)
+            suggestion = f"Did you mean {hint[0]!r}? " if hint else ""
+            extra = " or reason_<language code> (reason_es)" if translations else ""
+            raise self.error(
+                f"{key!r} is not a setting {where}. {suggestion}"
+                f"Allowed: {', '.join(allowed)}{extra}.",
+                table,
+                index,
+                key,
+            )
+
+    def _time_zone(self, document: Mapping[str, Any]) -> ZoneInfo:
+        name = document.get("time_zone")
+        if name is None:
+            raise self.error(
+                'time_zone is missing. Add time_zone = "America/New_York" at the top of the file.'
+            )
+        if not isinstance(name, str) or not name:
+            raise self.error(
+                'time_zone must be a zone name in quotes, e.g. "America/New_York".',
+                key="time_zone",
+            )
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.error(
+                f"time_zone {name!r} is not a known time zone. Use an IANA name such as "
+                '"America/New_York" (never a fixed offset like "EST" or "-05:00").',
+                key="time_zone",
+            ) from None
+
+    def _weekly_hours(self, document: Mapping[str, Any]) -> dict[int, tuple[time, time]]:
+        section = document.get("weekly_hours")
+        if not isinstance(section, dict):
+            raise self.error(
+                "[weekly_hours] is missing or not a table. Add it with one line per open day, "
+                'e.g. monday = { open = "08:00", close = "20:00" }.',
+                key="weekly_hours",
+            )
+        hours: dict[int, tuple[time, time]] = {}
+        for name, value in section.items():
+            if name not in WEEKDAYS:
+                hint = difflib.get_close_matches(name.lower(), WEEKDAYS, n=1)
+                suggestion = f"Did you mean {hint[0]!r}? " if hint else ""
+                raise self.error(
+                    f"{name!r} in [weekly_hours] is not a day of the week. {suggestion}"
+                    "Use monday, tuesday, wednesday, thursday, friday, saturday or sunday "
+                    "(lower case, in full).",
+                    "weekly_hours",
+                    None,
+                    name,
+                )
+            if not isinstance(value, dict):
+                raise self.error(
+                    f'{name} must be written {{ open = "08:00", close = "20:00" }}; '
+                    "leave the day out to close it all day.",
+                    "weekly_hours",
+                    None,
+                    name,
+                )
+            self._no_unknown_keys(
+                value, ("open", "close"), "weekly_hours", None, f"of {name} in [weekly_hours]"
+            )
+            where = ("weekly_hours", None, name)
+            opens = self._time(value, "open", f"{name}'s open", where)
+            closes = self._time(value, "close", f"{name}'s close", where)
+            self._open_before_close(opens, closes, name, where)
+            hours[WEEKDAYS.index(name)] = (opens, closes)
+        if not hours:
+            raise self.error(
+                "[weekly_hours] lists no open day, so the line would never open. Add at least "
+                'one day, e.g. monday = { open = "08:00", close = "20:00" }; to close the line '
+                "for a while, use a [[closure]] instead.",
+                "weekly_hours",
+            )
+        return hours
+
+    def _holiday_policy(self, document: Mapping[str, Any]) -> tuple[str, bool, frozenset[str]]:
+        section = document.get("holidays", {})
+        if not isinstance(section, dict):
+            raise self.error("holidays must be a [holidays] table.", key="holidays")
+        self._no_unknown_keys(section, _HOLIDAY_KEYS, "holidays", None, "in [holidays]")
+        calendar = section.get("calendar", "us_federal")
+        if calendar not in CALENDARS:
+            raise self.error(
+                f"calendar = {calendar!r} is not a holiday calendar the line knows. Use "
+                '"us_federal" (federal holidays on their observed dates) or "none".',
+                "holidays",
+                None,
+                "calendar",
+            )
+        inauguration = section.get("inauguration_day", False)
+        if not isinstance(inauguration, bool):
+            raise self.error(
+                "inauguration_day must be true or false (no quotes).",
+                "holidays",
+                None,
+                "inauguration_day",
+            )
+        keep_open_on = section.get("keep_open_on", [])
+        if not isinstance(keep_open_on, list) or not all(
+            isinstance(name, str) for name in keep_open_on
+        ):
+            raise self.error(
+                'keep_open_on must be a list of holiday names, e.g. ["Columbus Day"].',
+                "holidays",
+                None,
+                "keep_open_on",
+            )
+        if keep_open_on:
+            known = _known_holiday_names()
+            for name in keep_open_on:
+                if name not in known:
+                    hint = difflib.get_close_matches(name, sorted(known), n=1)
+                    suggestion = f"Did you mean {hint[0]!r}? " if hint else ""
+                    raise self.error(
+                        f"keep_open_on names {name!r}, which is not a federal holiday. "
+                        f"{suggestion}Spell it as `flask ivr hours --upcoming` prints it.",
+                        "holidays",
+                        None,
+                        "keep_open_on",
+                    )
+        return calendar, inauguration, frozenset(keep_open_on)
+
+    def _entries(self, document: Mapping[str, Any], table: str) -> list[dict[str, Any]]:
+        entries = document.get(table, [])
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise self.error(
+                f"{table} must be written as [[{table}]] entries, each on its own lines.",
+                key=table,
+            )
+        return entries
+
+    def _closure(self, entry: Mapping[str, Any], index: int) -> Closure:
+        label = f"the [[closure]] entry number {index + 1}"
+        self._no_unknown_keys(entry, _CLOSURE_KEYS, "closure", index, f"of {label}", True)
+        if "date" in entry and ("first_day" in entry or "last_day" in entry):
+            raise self.error(
+                f"{label} has both date and first_day/last_day. Use date for one day, or "
+                "first_day and last_day for several.",
+                "closure",
+                index,
+                "date",
+            )
+        if "date" in entry:
+            first = last = self._date(entry, "date", label, ("closure", index, "date"))
+        elif "first_day" in entry or "last_day" in entry:
+            first = self._date(entry, "first_day", label, ("closure", index, "first_day"))
+            last = self._date(entry, "last_day", label, ("closure", index, "last_day"))
+            if last < first:
+                raise self.error(
+                    f"{label} has last_day {last} before first_day {first}. Swap them.",
+                    "closure",
+                    index,
+                    "last_day",
+                )
+            if (last - first).days + 1 > MAX_CLOSURE_DAYS:
+                raise self.error(
+                    f"{label} runs from {first} to {last}, longer than a year: check the years. "
+                    "A longer closure must be split into entries of at most a year each.",
+                    "closure",
+                    index,
+                    "last_day",
+                )
+        else:
+            raise self.error(
+                f"{label} has no date. Add date = 2026-12-24, or first_day and last_day.",
+                "closure",
+                index,
+            )
+        reason, translations = self._reason(entry, label, "closure", index)
+        return Closure(first, last, reason, translations, self.line_of("closure", index))
+
+    def _short_day(self, entry: Mapping[str, Any], index: int) -> ShortDay:
+        label = f"the [[short_day]] entry number {index + 1}"
+        self._no_unknown_keys(entry, _SHORT_DAY_KEYS, "short_day", index, f"of {label}", True)
+        if "date" not in entry:
+            raise self.error(f"{label} has no date. Add date = 2026-12-31.", "short_day", index)
+        day = self._date(entry, "date", label, ("short_day", index, "date"))
+        where = ("short_day", index, None)
+        opens = self._time(entry, "open", f"{label}'s open", where)
+        closes = self._time(entry, "close", f"{label}'s close", where)
+        self._open_before_close(opens, closes, label, ("short_day", index, "close"))
+        reason, translations = self._reason(entry, label, "short_day", index)
+        return ShortDay(day, opens, closes, reason, translations, self.line_of("short_day", index))
+
+    def _reason(
+        self, entry: Mapping[str, Any], label: str, table: str, index: int
+    ) -> tuple[str, Mapping[str, str]]:
+        reason = entry.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise self.error(
+                f'{label} needs a reason in quotes, e.g. reason = "a telephone system upgrade"; '
+                "callers hear it.",
+                table,
+                index,
+                "reason" if "reason" in entry else None,
+            )
+        translations: dict[str, str] = {}
+        for key, value in entry.items():
+            found = _TRANSLATION_KEY.match(key)
+            if not found:
+                continue
+            if not isinstance(value, str) or not value.strip():
+                raise self.error(f"{key} of {label} must be text in quotes.", table, index, key)
+            translations[found.group(1)] = value.strip()
+        return reason.strip(), MappingProxyType(translations)
+
+    def _date(
+        self,
+        entry: Mapping[str, Any],
+        key: str,
+        label: str,
+        where: tuple[str, int | None, str | None],
+    ) -> date:
+        value = entry.get(key)
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        shown = "missing" if value is None else repr(value)
+        raise self.error(
+            f"{key} of {label} is {shown}, not a date. Write it as 2026-12-24.", *where
+        )
+
+    def _time(
+        self,
+        entry: Mapping[str, Any],
+        key: str,
+        label: str,
+        where: tuple[str, int | None, str | None],
+    ) -> time:
+        value = entry.get(key)
+        # TOML's own time literal (08:00:00) is accepted too, as long as it carries no offset.
+        if isinstance(value, time) and value.tzinfo is None:
+            return value
+        if isinstance(value, str):
+            found = _HH_MM.match(value.strip())
+            if found and int(found.group(1)) < 24 and int(found.group(2)) < 60:
+                return time(int(found.group(1)), int(found.group(2)))
+        shown = "missing" if value is None else repr(value)
+        table, index, where_key = where
+        raise self.error(
+            f"{label} time is {shown}. Write it as 24-hour HH:MM in quotes, e.g. "
+            '"08:00" or "20:00".',
+            table,
+            index,
+            where_key or key,
+        )
+
+    def _open_before_close(
+        self, opens: time, closes: time, label: str, where: tuple[str, int | None, str | None]
+    ) -> None:
+        if closes <= opens:
+            raise self.error(
+                f"{label} closes at {closes:%H:%M}, not after it opens at {opens:%H:%M}. Put the "
+                "opening time first; hours cannot run past midnight.",
+                *where,
+            )
+
+    def _no_overlaps(self, closures: tuple[Closure, ...], short_days: tuple[ShortDay, ...]) -> None:
+        taken: dict[date, Closure] = {}
+        for closure in closures:
+            day = closure.first_day
+            while day <= closure.last_day:
+                earlier = taken.get(day)
+                if earlier is not None:
+                    raise ScheduleError(
+                        self.path,
+                        closure.line,
+                        f"this [[closure]] covers {day}, which the closure at line {earlier.line} "
+                        "already covers. Merge the two entries or make their dates not overlap.",
+                    )
+                taken[day] = closure
+                day += _ONE_DAY
+        seen: dict[date, ShortDay] = {}
+        for short in short_days:
+            if short.day in taken:
+                raise ScheduleError(
+                    self.path,
+                    short.line,
+                    f"this [[short_day]] on {short.day} falls inside the closure at line "
+                    f"{taken[short.day].line}. Remove one of them: a day is closed or short.",
+                )
+            if short.day in seen:
+                raise ScheduleError(
+                    self.path,
+                    short.line,
+                    f"{short.day} already has a [[short_day]] at line {seen[short.day].line}. "
+                    "Keep one entry per date.",
+                )
+            seen[short.day] = short

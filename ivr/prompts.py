@@ -1,0 +1,264 @@
+"""The prompt catalog: what the line says, by key, in each language, values formatted by Babel."""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+from babel.numbers import format_decimal
+
+
+class PromptError(ValueError):
+    """The catalog, a translation or the voice table is wrong; the message names the file and fix."""
+
+
+@dataclass(frozen=True)
+class Prompt:
+    key: str
+    text: str
+    note: str
+    placeholders: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Said:
+    """One prompt to speak, by catalog key, with its values (formatted later, per language)."""
+
+    key: str
+    values: Mapping[str, object] = field(default_factory=dict)
+    language: str | None = None  # said in this language whatever the caller's (the language menu)
+
+
+# Values that are formatted for the caller's language when spoken, not when decided.
+@dataclass(frozen=True)
+class Digits:
+    """A number read back one digit at a time."""
+
+    number: str
+
+
+@dataclass(frozen=True)
+class PromptText:
+    """A value that is itself a prompt, translated before it fills a placeholder."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class Day:
+    """A weekday and date, e.g. "Monday, November 30"."""
+
+    moment: datetime
+
+
+@dataclass(frozen=True)
+class Time:
+    """A time of day, e.g. "8 AM"."""
+
+    moment: datetime
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How one language is spoken and heard: a <Say> voice/language pair from Twilio's table."""
+
+    language: str
+    name: str
+    say_language: str
+    voice: str
+    speech_language: str | None
+    locale: str
+
+
+# The year and what hangs on it in a locale's full date pattern ("'de' y", "y 'г'.", "y年").
+_YEAR = re.compile(r"[,\s\u202f]*(?:'de'\s*)?y+(?:[\s\u202f]*'[^']*'\.?|年)?")
+
+
+def _placeholders(text: str) -> frozenset[str]:
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name)
+
+
+def _line_of(path: Path, needle: str) -> int | None:
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if needle in line:
+            return number
+    return None
+
+
+def load_catalog(path: Path) -> dict[str, Prompt]:
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise PromptError(f"{path}: {error}. Fix the TOML syntax there.") from None
+    prompts = {}
+    for key, entry in raw.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
+            raise PromptError(
+                f'{path}:{_line_of(path, f"[{key}]")}: prompt [{key}] needs a text = "..." line.'
+            )
+        prompts[key] = Prompt(
+            key, entry["text"], entry.get("note", ""), _placeholders(entry["text"])
+        )
+    return prompts
+
+
+def load_voices(path: Path) -> dict[str, Voice]:
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise PromptError(f"{path}: {error}. Fix the TOML syntax there.") from None
+    voices = {}
+    for language, entry in raw.items():
+        missing = {"name", "say_language", "voice", "locale"} - set(entry)
+        if missing:
+            raise PromptError(
+                f"{path}:{_line_of(path, f'[{language}]')}: [{language}] lacks "
+                f"{', '.join(sorted(missing))}."
+            )
+        try:
+            Locale.parse(entry["locale"])
+        except (ValueError, LookupError):
+            raise PromptError(
+                f"{path}:{_line_of(path, entry['locale'])}: locale {entry['locale']!r} "
+                "is not one Babel knows; use e.g. es_US."
+            ) from None
+        voices[language] = Voice(
+            language,
+            entry["name"],
+            entry["say_language"],
+            entry["voice"],
+            entry.get("speech_language"),
+            entry["locale"],
+        )
+    return voices
+
+
+def po_path(locales: Path, language: str) -> Path:
+    return locales / language / "LC_MESSAGES" / "messages.po"
+
+
+def load_translations(locales: Path, language: str) -> dict[str, str]:
+    """Read one language's catalog: key (msgctxt) to translated text; untranslated entries left out."""
+    path = po_path(locales, language)
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    return {
+        message.context: str(message.string)
+        for message in catalog
+        if message.context and message.string and not message.fuzzy
+    }
+
+
+def template_catalog(prompts: dict[str, Prompt]) -> Catalog:
+    """Build the gettext template: one message per prompt, keyed by msgctxt, noted for translators."""
+    catalog = Catalog(project="dril-ivr", msgid_bugs_address="", fuzzy=False)
+    for prompt in prompts.values():
+        catalog.add(
+            prompt.text, context=prompt.key, auto_comments=[prompt.note] if prompt.note else []
+        )
+    return catalog
+
+
+def write_template(prompts: dict[str, Prompt], locales: Path) -> Path:
+    path = locales / "messages.pot"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(handle, template_catalog(prompts), width=100, omit_header=False)
+    return path
+
+
+def update_translations(prompts: dict[str, Prompt], locales: Path, language: str) -> Path:
+    """Merge the catalog into one language's .po, keeping existing translations."""
+    path = po_path(locales, language)
+    if path.exists():
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=language)
+    else:
+        catalog = Catalog(locale=language, project="dril-ivr")
+    catalog.update(template_catalog(prompts), no_fuzzy_matching=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100, ignore_obsolete=True)
+    return path
+
+
+class Phrasebook:
+    """Everything the line can say, in every language it speaks."""
+
+    def __init__(self, prompts: dict[str, Prompt], voices: dict[str, Voice], locales: Path) -> None:
+        self.prompts = prompts
+        self.voices = voices
+        self._translations = {
+            language: load_translations(locales, language)
+            for language in voices
+            if language != "en"
+        }
+        self._locales = {language: Locale.parse(v.locale) for language, v in voices.items()}
+
+    @classmethod
+    def load(cls, catalog: Path, voices: Path, locales: Path) -> Phrasebook:
+        return cls(load_catalog(catalog), load_voices(voices), locales)
+
+    def text(self, key: str, language: str, **values: object) -> str:
+        """Return the prompt in the language, its placeholders filled; English where none exists."""
+        prompt = self.prompts[key]
+        template = self._translations.get(language, {}).get(key, prompt.text)
+        return template.format(**{name: self.value(v, language) for name, v in values.items()})
+
+    def speak(self, said: Said, language: str) -> str:
+        return self.text(said.key, language, **said.values)
+
+    def value(self, value: object, language: str) -> str:
+        """Format one placeholder's value for the language: digits, dates, times, nested prompts."""
+        if isinstance(value, Digits):
+            return self.digits(value.number)
+        if isinstance(value, PromptText):
+            return self.text(value.key, language)
+        if isinstance(value, Day):
+            return self.day(value.moment, language)
+        if isinstance(value, Time):
+            return self.time(value.moment, language)
+        if isinstance(value, int):
+            return format_decimal(value, locale=self._locales[language])
+        return str(value)
+
+    def gaps(self) -> list[str]:
+        """Name every prompt lacking a translation or with placeholders that differ from English."""
+        problems = []
+        for language, translated in self._translations.items():
+            for key, prompt in self.prompts.items():
+                if key not in translated:
+                    problems.append(f"{language}: prompt {key!r} has no translation")
+                elif _placeholders(translated[key]) != prompt.placeholders:
+                    problems.append(
+                        f"{language}: prompt {key!r} must use the placeholders "
+                        f"{sorted(prompt.placeholders)}, not {sorted(_placeholders(translated[key]))}"
+                    )
+        return problems
+
+    # Values are formatted for the caller's language by Babel, never as English words.
+    def day(self, moment: datetime, language: str) -> str:
+        """Say a weekday and date the locale's own way ("Monday, November 30"), without the year."""
+        locale = self._locales[language]
+        pattern = _YEAR.sub("", locale.date_formats["full"].pattern)
+        return format_date(moment, pattern, locale=locale)
+
+    def time(self, moment: datetime, language: str) -> str:
+        skeleton = "ha" if moment.minute == 0 else "hma"
+        return format_skeleton(skeleton, moment, locale=self._locales[language])
+
+    @staticmethod
+    def digits(number: str) -> str:
+        """Spell a number one digit at a time; the voice says each digit in its own language."""
+        return ", ".join(c for c in number if c.isdigit())

@@ -1,0 +1,82 @@
+"""The live queue: who waits for an operator, in what order, and where each caller stands."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ivr.models import Call, QueueEntry
+
+# Every five minutes of waiting raises a caller one priority level, so nobody waits forever
+# behind a stream of more urgent calls (call-flow.md step 7).
+AGING_SECONDS = 300
+
+
+def effective_level(entry: QueueEntry, now: datetime) -> int:
+    waited = max((now - _aware(entry.enqueued_at, now)).total_seconds(), 0)
+    return max(1, entry.priority - int(waited // AGING_SECONDS))
+
+
+def _aware(moment: datetime, like: datetime) -> datetime:
+    # SQLite hands back naive datetimes for timezone columns; they were stored as UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=like.tzinfo)
+
+
+def order_key(entry: QueueEntry, now: datetime) -> tuple[int, datetime, int]:
+    return effective_level(entry, now), _aware(entry.enqueued_at, now), entry.id
+
+
+def join(session: Session, call: Call, queue_name: str, now: datetime) -> QueueEntry:
+    """Put the caller in line once, however often Twilio repeats the request that sends them."""
+    entry = call.queue_entry
+    if entry is None:
+        entry = QueueEntry(
+            call=call,
+            queue_name=queue_name,
+            language=call.language,
+            needs_interpreter=call.needs_interpreter,
+            subject=call.subject,
+            caller_type=call.caller_type,
+            priority=call.priority or 3,
+            enqueued_at=now,
+        )
+        session.add(entry)
+    elif entry.left_at is not None:
+        # Back in line after a failed hand-off: keep the original place.
+        entry.left_at, entry.result = None, None
+    return entry
+
+
+def waiting(session: Session, queue_name: str) -> list[QueueEntry]:
+    return list(
+        session.scalars(
+            select(QueueEntry).where(
+                QueueEntry.queue_name == queue_name, QueueEntry.left_at.is_(None)
+            )
+        )
+    )
+
+
+def in_order(session: Session, queue_name: str, now: datetime) -> list[QueueEntry]:
+    """The waiting callers in the order operators take them."""
+    return sorted(waiting(session, queue_name), key=lambda entry: order_key(entry, now))
+
+
+def position_of(session: Session, entry: QueueEntry, now: datetime) -> int:
+    mine = order_key(entry, now)
+    ahead = sum(
+        1
+        for other in waiting(session, entry.queue_name)
+        if other.id != entry.id and order_key(other, now) < mine
+    )
+    return ahead + 1
+
+
+def leave(entry: QueueEntry, result: str, now: datetime, wait_seconds: int | None = None) -> None:
+    if entry.left_at is None:
+        entry.left_at, entry.result = now, result
+        if wait_seconds is None:
+            wait_seconds = int((now - _aware(entry.enqueued_at, now)).total_seconds())
+        entry.wait_seconds = wait_seconds

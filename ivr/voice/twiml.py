@@ -1,0 +1,213 @@
+"""Render what the flow decided as TwiML, in the caller's language, through VoiceResponse only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from ivr import flow
+from ivr.hours import LineStatus
+from ivr.line import Line
+from ivr.prompts import Day, PromptText, Said, Time
+
+# Names the `holidays` package gives, to the catalog's keys for them.
+HOLIDAY_KEYS = {
+    "New Year's Day": "holiday_new_years_day",
+    "Birthday of Martin Luther King, Jr.": "holiday_martin_luther_king_jr_day",
+    "Martin Luther King Jr. Day": "holiday_martin_luther_king_jr_day",
+    "Washington's Birthday": "holiday_washingtons_birthday",
+    "Memorial Day": "holiday_memorial_day",
+    "Juneteenth National Independence Day": "holiday_juneteenth",
+    "Independence Day": "holiday_independence_day",
+    "Labor Day": "holiday_labor_day",
+    "Columbus Day": "holiday_columbus_day",
+    "Veterans Day": "holiday_veterans_day",
+    "Thanksgiving Day": "holiday_thanksgiving_day",
+    "Thanksgiving": "holiday_thanksgiving_day",
+    "Christmas Day": "holiday_christmas_day",
+    "Inauguration Day": "holiday_inauguration_day",
+}
+
+Url = Callable[..., str]  # builds an absolute URL Twilio will call: url("/voice/gather", step=3)
+
+
+class Speaker:
+    """Says prompts to a caller in their language, or in English and Spanish before they chose."""
+
+    def __init__(self, line: Line, language: str | None) -> None:
+        self.line = line
+        self.languages = [language] if language in line.phrasebook.voices else ["en", "es"]
+
+    @property
+    def language(self) -> str:
+        return self.languages[-1] if len(self.languages) > 1 else self.languages[0]
+
+    def say(self, parent: VoiceResponse | Gather, said: Said) -> None:
+        for language in [said.language] if said.language else self.languages:
+            voice = self.line.phrasebook.voices[language]
+            text = self.line.phrasebook.speak(said, language)
+            parent.say(text, voice=voice.voice, language=voice.say_language)
+
+    def say_all(self, parent: VoiceResponse | Gather, said: Sequence[Said]) -> None:
+        for item in said:
+            self.say(parent, item)
+
+    def speech_language(self) -> str | None:
+        # Before a language is chosen, listen in Spanish: most callers speak it (domain-facts.md).
+        return self.line.phrasebook.voices[self.language].speech_language
+
+
+def closed_message(status: LineStatus, language: str | None) -> list[Said]:
+    """Why the line is closed and when it opens next, e.g. a holiday's name and Monday at 8 AM."""
+    said = [Said("closed")]
+    if status.reason == "holiday" and status.occasion:
+        holiday = HOLIDAY_KEYS.get(status.occasion, "holiday_day_off")
+        said.append(Said("closed_holiday", {"holiday": PromptText(holiday)}))
+    elif status.reason in ("closure", "short_day") and status.occasion:
+        reason = status.occasion_translations.get(language or "en", status.occasion)
+        said.append(Said("closed_closure", {"reason": reason}))
+    else:
+        said.append(Said("opening_hours"))
+    if status.next_opening is not None:
+        said.append(
+            Said(
+                "next_opening", {"day": Day(status.next_opening), "time": Time(status.next_opening)}
+            )
+        )
+    return said
+
+
+def menu(
+    response: VoiceResponse,
+    speaker: Speaker,
+    menu: flow.Menu,
+    call: flow.CallRecord,
+    facts: flow.Facts,
+    action: str,
+    before: Sequence[Said] = (),
+) -> None:
+    """A menu: notices first, then the prompt inside a Gather that takes keys and, where heard, words."""
+    speech_language = speaker.speech_language()
+    gather = response.gather(
+        input="dtmf speech" if speech_language else "dtmf",
+        action=action,
+        method="POST",
+        action_on_empty_result=True,
+        timeout=10 if menu.entry else 6,
+        **({"finish_on_key": "#"} if menu.entry else {"num_digits": 1}),
+        **(
+            {"language": speech_language, "speech_timeout": "auto", "hints": ", ".join(menu.hints)}
+            if speech_language and menu.hints
+            else {"language": speech_language, "speech_timeout": "auto"}
+            if speech_language
+            else {}
+        ),
+    )
+    speaker.say_all(gather, before)
+    speaker.say_all(gather, menu.prompt(call, facts))
+
+
+def render(
+    line: Line,
+    call: flow.CallRecord,
+    turn: flow.Turn,
+    facts: flow.Facts,
+    status: LineStatus,
+    url: Url,
+    step: int,
+) -> VoiceResponse:
+    """Turn the flow's decision into the TwiML the caller hears next."""
+    response = VoiceResponse()
+    speaker = Speaker(line, call.language)
+    if turn.state in flow.MENUS:
+        menu(
+            response,
+            speaker,
+            flow.MENUS[turn.state],
+            call,
+            facts,
+            url("/voice/gather", step=step),
+            turn.said,
+        )
+    elif turn.state == flow.QUEUED:
+        speaker.say_all(response, turn.said)
+        enqueue(response, speaker, line, call, url, step)
+    elif turn.state == flow.VOICEMAIL:
+        speaker.say_all(response, turn.said)
+        voicemail(response, speaker, line, status, call.language, url, step)
+    elif turn.state == flow.GOODBYE:
+        speaker.say_all(response, [*turn.said, Said("goodbye")])
+        response.hangup()
+    return response
+
+
+def enqueue(
+    response: VoiceResponse,
+    speaker: Speaker,
+    line: Line,
+    call: flow.CallRecord,
+    url: Url,
+    step: int,
+) -> None:
+    said = [Said("queue_hold")]
+    if call.needs_interpreter:
+        said.append(Said("interpreter_hold"))
+    speaker.say_all(response, said)
+    response.enqueue(
+        line.settings.queue_name,
+        action=url("/voice/queue/result", step=step),
+        method="POST",
+        wait_url=url("/voice/queue/wait"),
+        wait_url_method="POST",
+        max_queue_size=line.settings.queue_max_size,
+    )
+
+
+def voicemail(
+    response: VoiceResponse,
+    speaker: Speaker,
+    line: Line,
+    status: LineStatus,
+    language: str | None,
+    url: Url,
+    step: int,
+) -> None:
+    said = [] if status.is_open else closed_message(status, language)
+    minutes = max(line.settings.voicemail_max_seconds // 60, 1)
+    said += [Said("voicemail_invitation"), Said("voicemail_instructions", {"minutes": minutes})]
+    speaker.say_all(response, said)
+    response.record(
+        action=url("/voice/voicemail/done", step=step),
+        method="POST",
+        max_length=line.settings.voicemail_max_seconds,
+        finish_on_key="#",
+        play_beep=True,
+        timeout=10,
+        recording_status_callback=url("/voice/voicemail/recording"),
+        recording_status_callback_method="POST",
+        recording_status_callback_event="completed",
+    )
+    # Twilio skips the action when it heard nothing and goes on here instead.
+    response.redirect(url("/voice/voicemail/done", step=step, empty=1), method="POST")
+
+
+def safest_next_step(
+    line: Line, language: str | None, status: LineStatus, url: Url, step: int | None = None
+) -> VoiceResponse:
+    """After an error on our side: apologise, then an operator if the line is open, else voicemail."""
+    response = VoiceResponse()
+    speaker = Speaker(line, language)
+    speaker.say(response, Said("apology"))
+    if status.is_open:
+        response.enqueue(
+            line.settings.queue_name,
+            action=url("/voice/queue/result", step=step or 0),
+            method="POST",
+            wait_url=url("/voice/queue/wait"),
+            wait_url_method="POST",
+            max_queue_size=line.settings.queue_max_size,
+        )
+    else:
+        voicemail(response, speaker, line, status, language, url, step or 0)
+    return response

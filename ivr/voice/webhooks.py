@@ -1,0 +1,484 @@
+"""The voice webhooks: load the call by CallSid, feed one event to the flow, answer with TwiML.
+
+Twilio may repeat any request. Every TwiML action carries the step it answers; a request for a
+step the call has already taken gets the same answer again, so nothing is counted twice or skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import ParamSpec
+from urllib.parse import urlencode
+
+from flask import Response, current_app, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr import flow, queue, voicemail
+from ivr.classifier import classify
+from ivr.clock import line_now
+from ivr.crypto import active_vault
+from ivr.db import get_session
+from ivr.hours import LineStatus
+from ivr.line import Line, current_line
+from ivr.models import Call, CallEvent
+from ivr.prompts import Said
+from ivr.voice import bp
+from ivr.voice.twiml import Speaker, render, safest_next_step
+from ivr.voice.twiml import voicemail as voicemail_twiml
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+
+ANY_STEP = -1  # rendered when the database was unreachable: the next answer is taken as it comes
+SENSITIVE_ENTRY = {flow.A_NUMBER_ENTRY, flow.A_NUMBER_CONFIRM, flow.FIELD_OFFICE_MENU}
+
+
+def xml(response: VoiceResponse | str) -> Response:
+    return Response(str(response), mimetype="text/xml")
+
+
+def url_for_twilio(path: str, **query: object) -> str:
+    base: str = current_app.config["IVR"].public_url
+    return base + path + (f"?{urlencode(query)}" if query else "")
+
+
+class Moment:
+    """The time of this request and what follows from it: the line's status and the flow's facts."""
+
+    def __init__(self, line: Line) -> None:
+        self.line = line
+        self.now: datetime = line_now(line.settings)
+        self.status: LineStatus = line.schedule.status_at(self.now)
+        self.facts = flow.Facts(
+            line_open=self.status.is_open,
+            offices=line.offices,
+            classify=classify,
+            confidence_threshold=line.settings.speech_confidence_threshold,
+        )
+
+
+def form_int(name: str) -> int:
+    try:
+        return int(request.form.get(name, "") or 0)
+    except ValueError:
+        return 0
+
+
+def load_call(session: Session, call_sid: str) -> Call | None:
+    # FOR UPDATE serialises two deliveries of one request on PostgreSQL; SQLite locks the file.
+    return session.scalar(select(Call).where(Call.call_sid == call_sid).with_for_update())
+
+
+def redacted(state: str, event: flow.Event) -> tuple[str, str | None]:
+    """What the timeline keeps of an answer: menu keys as pressed; A-numbers, ZIPs and words redacted."""
+    if event.kind == "speech":
+        return "speech", f"[speech, {len(event.speech.split())} words]"
+    if event.kind == "digits":
+        if state in SENSITIVE_ENTRY and len(event.digits.strip("*#")) > 1:
+            return "dtmf", f"[{len(event.digits.strip('*#'))} digits]"
+        return "dtmf", event.digits
+    return "none", None
+
+
+def take_turn(
+    session: Session,
+    call: Call,
+    turn: flow.Turn,
+    moment: Moment,
+    from_state: str,
+    input_kind: str = "system",
+    value: str | None = None,
+) -> Response:
+    """Record the step, act on where the caller now is, render and remember the answer."""
+    step = call.step + 1
+    session.add(
+        CallEvent(
+            call=call,
+            at=moment.now,
+            step=step,
+            state=from_state,
+            event=turn.event or "system",
+            input_kind=input_kind,
+            value=value,
+            result=(turn.result or turn.state)[:60],
+        )
+    )
+    if turn.state == flow.QUEUED:
+        queue.join(session, call, moment.line.settings.queue_name, moment.now)
+    call.state, call.step = turn.state, step
+    response = render(moment.line, call, turn, moment.facts, moment.status, url_for_twilio, step)
+    call.last_response = str(response)
+    session.commit()
+    return xml(response)
+
+
+def recover(error: BaseException) -> Response:
+    """After an error inside a call: apologise and take the safest next step, whatever still works."""
+    log.error(
+        "voice webhook %s failed with %s; caller sent to the safest next step\n%s",
+        request.path,
+        type(error).__name__,
+        "".join(traceback.format_tb(error.__traceback__)),
+    )
+    line = current_line()
+    moment = Moment(line)
+    session = get_session()
+    session.rollback()
+    try:
+        call = load_call(session, request.form.get("CallSid", ""))
+        if call is None:
+            raise LookupError("no call record")
+        turn = flow.hand_off(call, moment.facts, [Said("apology")])
+        turn.event, turn.result = "error_recovered", f"{type(error).__name__}: " + turn.result
+        return take_turn(session, call, turn, moment, call.state)
+    except Exception as second:  # noqa: BLE001 - the caller must hear something whatever failed
+        log.error("could not record the recovery either (%s)", type(second).__name__)
+        session.rollback()
+        return xml(safest_next_step(line, None, moment.status, url_for_twilio, ANY_STEP))
+
+
+def caller_facing(handler: Callable[P, Response]) -> Callable[P, Response]:
+    """Never answer a caller with a 500: any error becomes an apology and the safest next step."""
+
+    @wraps(handler)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
+        try:
+            return handler(*args, **kwargs)
+        except Exception as error:  # noqa: BLE001
+            return recover(error)
+
+    return wrapper
+
+
+def callback(handler: Callable[P, Response]) -> Callable[P, Response]:
+    """Status and recording callbacks: an error is logged loudly and answered with empty TwiML."""
+
+    @wraps(handler)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Response:
+        try:
+            return handler(*args, **kwargs)
+        except Exception as error:  # noqa: BLE001
+            get_session().rollback()
+            log.error(
+                "callback %s failed with %s\n%s",
+                request.path,
+                type(error).__name__,
+                "".join(traceback.format_tb(error.__traceback__)),
+            )
+            return xml(VoiceResponse())
+
+    return wrapper
+
+
+def repeat_of_answered_step(call: Call) -> bool:
+    step = request.args.get("step", type=int)
+    return step != ANY_STEP and step != call.step
+
+
+@bp.post("/incoming")
+@caller_facing
+def incoming() -> Response:
+    session, moment = get_session(), Moment(current_line())
+    call_sid = request.form.get("CallSid", "")
+    call = load_call(session, call_sid)
+    if call is not None and call.last_response:
+        return xml(call.last_response)
+    caller = request.form.get("From") or None
+    call = Call(
+        call_sid=call_sid,
+        caller_number=caller,
+        caller_fingerprint=active_vault().fingerprint(caller) if caller else None,
+        line_number=request.form.get("To"),
+        started_at=moment.now,
+        state=flow.LANGUAGE_MENU,
+        step=0,
+        attempts=0,
+        a_number_skipped=False,
+        third_party=False,
+        used_fallback=False,
+    )
+    session.add(call)
+    return take_turn(session, call, flow.start(call), moment, "incoming")
+
+
+@bp.post("/gather")
+@caller_facing
+def gather() -> Response:
+    session, moment = get_session(), Moment(current_line())
+    call = load_call(session, request.form.get("CallSid", ""))
+    if call is None:
+        raise LookupError("a menu answer for a call with no record")
+    if repeat_of_answered_step(call) or call.state not in flow.MENUS:
+        return xml(call.last_response or VoiceResponse())
+    event = flow.Event.from_gather(
+        request.form.get("Digits"), request.form.get("SpeechResult"), request.form.get("Confidence")
+    )
+    from_state = call.state
+    turn = flow.advance(call, event, moment.facts)
+    return take_turn(session, call, turn, moment, from_state, *redacted(from_state, event))
+
+
+@bp.post("/queue/wait")
+def queue_wait() -> Response:
+    """The hold loop: position now and then, a key for voicemail, silence between; Twilio repeats it."""
+    line = current_line()
+    settings = line.settings
+    response = VoiceResponse()
+    try:
+        session, moment = get_session(), Moment(line)
+        call = load_call(session, request.form.get("CallSid", ""))
+        entry = call.queue_entry if call else None
+        speaker = Speaker(line, call.language if call else None)
+        if entry is not None:
+            position = queue.position_of(session, entry, moment.now)
+            last = entry.last_announced_at
+            if last is not None and last.tzinfo is None:
+                last = last.replace(tzinfo=moment.now.tzinfo)
+            due = last is None or moment.now - last >= timedelta(
+                seconds=settings.queue_announce_seconds
+            )
+            announce = due or position < (entry.last_position or position + 1)
+        else:
+            position, announce = max(form_int("QueuePosition"), 1), True
+        gather = response.gather(
+            num_digits=1, action=url_for_twilio("/voice/queue/choice"), method="POST", timeout=1
+        )
+        if announce:
+            if form_int("QueueTime") >= settings.max_queue_wait_seconds:
+                speaker.say(gather, Said("queue_long_wait"))
+            else:
+                speaker.say_all(
+                    gather,
+                    [
+                        Said("queue_position", {"position": position}),
+                        Said("queue_voicemail_option"),
+                    ],
+                )
+        gather.pause(length=15)
+        if entry is not None:
+            entry.last_position, entry.queue_sid = position, request.form.get("QueueSid")
+            if announce:
+                entry.last_announced_at = moment.now
+            session.commit()
+    except Exception as error:  # noqa: BLE001 - keep the caller's place in line whatever failed
+        get_session().rollback()
+        log.error("queue wait failed with %s; caller kept waiting", type(error).__name__)
+        response = VoiceResponse()
+        response.pause(length=10)
+    return xml(response)
+
+
+@bp.post("/queue/choice")
+def queue_choice() -> Response:
+    """A key pressed while waiting: 1 leaves the queue for voicemail; anything else keeps the place."""
+    response = VoiceResponse()
+    if request.form.get("Digits") == "1":
+        response.leave()
+        return xml(response)
+    try:
+        call = load_call(get_session(), request.form.get("CallSid", ""))
+        Speaker(current_line(), call.language if call else None).say(
+            response, Said("not_an_option")
+        )
+    except Exception as error:  # noqa: BLE001
+        log.error("queue choice could not load the call (%s)", type(error).__name__)
+    response.redirect(url_for_twilio("/voice/queue/wait"), method="POST")
+    return xml(response)
+
+
+@bp.post("/queue/result")
+@caller_facing
+def queue_result() -> Response:
+    session, moment = get_session(), Moment(current_line())
+    result = request.form.get("QueueResult", "error")
+    call = load_call(session, request.form.get("CallSid", ""))
+    if call is None:
+        # No record (the database was down): answer from the result alone.
+        if result in ("hangup", "bridged"):
+            return xml(VoiceResponse())
+        return xml(
+            safest_next_step(moment.line, None, moment.status, url_for_twilio, ANY_STEP)
+            if result != "leave"
+            else _voicemail_only(moment)
+        )
+    if repeat_of_answered_step(call):
+        return xml(call.last_response or VoiceResponse())
+    if call.queue_entry is not None:
+        queue.leave(call.queue_entry, result, moment.now, form_int("QueueTime") or None)
+    from_state = call.state
+    turn = flow.queue_left(call, result)
+    if turn.state == flow.ENDED:
+        session.add(
+            CallEvent(
+                call=call,
+                at=moment.now,
+                step=call.step + 1,
+                state=from_state,
+                event=turn.event,
+                input_kind="system",
+                value=None,
+                result=turn.result,
+            )
+        )
+        call.state, call.step = turn.state, call.step + 1
+        session.commit()
+        return xml(VoiceResponse())
+    return take_turn(session, call, turn, moment, from_state, value=result)
+
+
+def _voicemail_only(moment: Moment) -> Response:
+    response = VoiceResponse()
+    voicemail_twiml(
+        response,
+        Speaker(moment.line, None),
+        moment.line,
+        moment.status,
+        None,
+        url_for_twilio,
+        ANY_STEP,
+    )
+    return xml(response)
+
+
+@bp.post("/voicemail/done")
+@caller_facing
+def voicemail_done() -> Response:
+    """The caller finished recording (or said nothing): save the message, thank them."""
+    session, moment = get_session(), Moment(current_line())
+    call = load_call(session, request.form.get("CallSid", ""))
+    if call is None:
+        # No record (the database was down): the recording callback keeps the message; thank them.
+        response = VoiceResponse()
+        Speaker(moment.line, None).say_all(response, [Said("voicemail_saved"), Said("goodbye")])
+        response.hangup()
+        return xml(response)
+    if repeat_of_answered_step(call):
+        return xml(call.last_response or VoiceResponse())
+    recording_sid = voicemail.recording_sid_from(
+        request.form.get("RecordingUrl"), request.form.get("RecordingSid")
+    )
+    duration = 0 if request.args.get("empty") else form_int("RecordingDuration")
+    if recording_sid and duration > 0:
+        voicemail.record(
+            session,
+            call,
+            recording_sid,
+            request.form.get("RecordingUrl"),
+            duration,
+            moment.line.schedule,
+            moment.now,
+        )
+    else:
+        duration = 0
+    from_state = call.state
+    turn = flow.voicemail_recorded(call, duration)
+    return take_turn(session, call, turn, moment, from_state, "system", f"{duration} s")
+
+
+@bp.post("/voicemail/recording")
+@callback
+def voicemail_recording() -> Response:
+    """Twilio's recording callback: the message becomes a work item, once, even with no call record."""
+    if request.form.get("RecordingStatus", "completed") != "completed":
+        log.warning("recording not completed: %s", request.form.get("RecordingStatus"))
+        return xml(VoiceResponse())
+    session, moment = get_session(), Moment(current_line())
+    call_sid = request.form.get("CallSid", "")
+    recording_sid = voicemail.recording_sid_from(
+        request.form.get("RecordingUrl"), request.form.get("RecordingSid")
+    )
+    if not recording_sid:
+        log.error("recording callback without a recording id")
+        return xml(VoiceResponse())
+    call = load_call(session, call_sid)
+    if call is None:
+        # The call's record is missing (it failed to save): keep the message all the same.
+        call = Call(
+            call_sid=call_sid,
+            started_at=moment.now,
+            state=flow.ENDED,
+            step=0,
+            attempts=0,
+            a_number_skipped=False,
+            third_party=False,
+            used_fallback=False,
+        )
+        session.add(call)
+    voicemail.record(
+        session,
+        call,
+        recording_sid,
+        request.form.get("RecordingUrl"),
+        form_int("RecordingDuration") or None,
+        moment.line.schedule,
+        moment.now,
+    )
+    if form_int("RecordingDuration") > 0 and call.outcome in (None, "voicemail_empty"):
+        call.outcome = "voicemail"
+    session.commit()
+    return xml(VoiceResponse())
+
+
+@bp.post("/status")
+@callback
+def status() -> Response:
+    """The call ended: its duration, its final status, and what the hang-up was."""
+    session, moment = get_session(), Moment(current_line())
+    call = load_call(session, request.form.get("CallSid", ""))
+    if call is None or call.ended_at is not None:
+        return xml(VoiceResponse())
+    call.final_status = request.form.get("CallStatus")
+    call.duration_seconds = form_int("CallDuration")
+    call.ended_at = moment.now
+    if call.queue_entry is not None and call.queue_entry.left_at is None:
+        queue.leave(call.queue_entry, "hangup", moment.now)
+    call.outcome = flow.call_ended(call)
+    session.add(
+        CallEvent(
+            call=call,
+            at=moment.now,
+            step=call.step + 1,
+            state=call.state,
+            event="call_ended",
+            input_kind="system",
+            value=call.final_status,
+            result=call.outcome,
+        )
+    )
+    call.state, call.step = flow.ENDED, call.step + 1
+    session.commit()
+    return xml(VoiceResponse())
+
+
+@bp.post("/fallback")
+def fallback() -> Response:
+    """Twilio's Fallback URL: our main answer failed or timed out. Needs no database to answer."""
+    line = current_line()
+    log.error(
+        "Twilio used the fallback URL: error %s at %s",
+        request.form.get("ErrorCode", "?"),
+        request.form.get("ErrorUrl", "?").split("?")[0],
+    )
+    moment = Moment(line)
+    try:
+        session = get_session()
+        call = load_call(session, request.form.get("CallSid", ""))
+        if call is None:
+            raise LookupError("no call record")
+        call.used_fallback = True
+        turn = flow.hand_off(call, moment.facts, [Said("apology")])
+        turn.event, turn.result = "fallback", f"Twilio error {request.form.get('ErrorCode', '?')}"
+        return take_turn(session, call, turn, moment, call.state)
+    except Exception as error:  # noqa: BLE001 - the database may be down: answer without it
+        log.error("fallback without the database (%s)", type(error).__name__)
+        try:
+            get_session().rollback()
+        except Exception:  # noqa: BLE001, S110
+            pass
+        return xml(safest_next_step(line, None, moment.status, url_for_twilio, ANY_STEP))
