@@ -19,9 +19,7 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
     settings = load_settings(environ, instance_path=PROJECT_ROOT / "instance")
     app.config.from_mapping(settings.as_flask_config())
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     from ivr import cli, db, line, voice

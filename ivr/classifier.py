@@ -100,9 +100,7 @@ class PhraseBook:
         # The lead over the runner-up, as a share of the evidence: thin or contested evidence
         # gives a low confidence, and the caller is asked to confirm.
         confidence = (best - runner_up) / (best + self.evidence_floor)
-        return Classification(
-            ranked[0], round(min(1.0, max(0.0, confidence)), 4), tuple(voters[ranked[0]])
-        )
+        return Classification(ranked[0], round(min(1.0, max(0.0, confidence)), 4), tuple(voters[ranked[0]]))
 
 
 @cache

@@ -12,9 +12,7 @@ import click
 from ivr.classifier import PHRASES_FILE, PhraseBook, default_phrase_book
 from ivr.subjects import Subject
 
-UTTERANCES_FILE = (
-    Path(__file__).resolve().parent.parent / "tests" / "data" / "subject_utterances.tsv"
-)
+UTTERANCES_FILE = Path(__file__).resolve().parent.parent / "tests" / "data" / "subject_utterances.tsv"
 DEFAULT_THRESHOLD = 0.6
 
 

@@ -57,9 +57,7 @@ def translate_update() -> None:
     line = current_line()
     for language in line.phrasebook.voices:
         if language != "en":
-            path = update_translations(
-                line.phrasebook.prompts, line.settings.locales_path, language
-            )
+            path = update_translations(line.phrasebook.prompts, line.settings.locales_path, language)
             click.echo(f"Updated {path}")
 
 

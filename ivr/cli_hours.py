@@ -26,9 +26,7 @@ class _Moment(click.ParamType):
 
     name = "time"
 
-    def convert(
-        self, value: object, param: click.Parameter | None, ctx: click.Context | None
-    ) -> datetime:
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
         if isinstance(value, datetime):
             return value
         try:
@@ -92,9 +90,7 @@ def hours_check_command() -> None:
     for weekday, (opens, closes) in sorted(schedule.weekly_hours.items()):
         click.echo(f"  {WEEKDAYS[weekday].capitalize():<9} {opens:%H:%M}-{closes:%H:%M}")
     holidays = (
-        "U.S. federal holidays on their observed dates"
-        if schedule.calendar == "us_federal"
-        else "none"
+        "U.S. federal holidays on their observed dates" if schedule.calendar == "us_federal" else "none"
     )
     if schedule.inauguration_day:
         holidays += ", and Inauguration Day"

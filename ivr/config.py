@@ -98,9 +98,7 @@ def _development_secrets(instance_path: Path) -> dict[str, str]:
     return made
 
 
-def load_settings(
-    environ: dict[str, str] | None = None, instance_path: Path | None = None
-) -> Settings:
+def load_settings(environ: dict[str, str] | None = None, instance_path: Path | None = None) -> Settings:
     """Read the settings; development fills in generated secrets, production refuses without them."""
     environ = dict(os.environ if environ is None else environ)
     instance_path = instance_path or PROJECT_ROOT / "instance"
@@ -142,9 +140,7 @@ def load_settings(
                 "TWILIO_AUTH_TOKEN does not look like a real Twilio auth token (32 characters)."
             )
     elif not (secret_key and auth_token and data_keys):
-        raise ConfigError(
-            "SECRET_KEY, TWILIO_AUTH_TOKEN and IVR_DATA_KEY must be set outside development."
-        )
+        raise ConfigError("SECRET_KEY, TWILIO_AUTH_TOKEN and IVR_DATA_KEY must be set outside development.")
     for key in data_keys:
         try:
             Fernet(key.strip())
@@ -160,9 +156,7 @@ def load_settings(
     try:
         threshold = float(threshold_raw)
     except ValueError:
-        raise ConfigError(
-            f"IVR_SPEECH_CONFIDENCE={threshold_raw!r} must be a number 0-1."
-        ) from None
+        raise ConfigError(f"IVR_SPEECH_CONFIDENCE={threshold_raw!r} must be a number 0-1.") from None
 
     return Settings(
         env=env,

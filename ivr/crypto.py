@@ -28,9 +28,7 @@ class Vault:
         try:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken:
-            raise ValueError(
-                "stored personal data cannot be decrypted with the configured keys"
-            ) from None
+            raise ValueError("stored personal data cannot be decrypted with the configured keys") from None
 
     def fingerprint(self, value: str) -> str:
         return hmac.new(self._fingerprint_key, value.encode(), hashlib.sha256).hexdigest()

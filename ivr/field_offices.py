@@ -451,9 +451,7 @@ def _parse_office(
 
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise FieldOfficeError(
-            path, line, "an office has no name", 'add a line such as name = "Atlanta"'
-        )
+        raise FieldOfficeError(path, line, "an office has no name", 'add a line such as name = "Atlanta"')
 
     phone = raw.get("phone")
     if phone is not None and (not isinstance(phone, str) or not _PHONE.fullmatch(phone)):
@@ -491,9 +489,7 @@ def _parse_office(
                 "use 2-letter upper-case postal codes (the 50 states, DC, PR, VI, GU, MP)",
             )
     if len(set(states)) != len(states):
-        raise FieldOfficeError(
-            path, states_line, f"office {name!r} lists a state twice", "remove the repeat"
-        )
+        raise FieldOfficeError(path, states_line, f"office {name!r} lists a state twice", "remove the repeat")
 
     counties = raw.get("counties", {})
     if not isinstance(counties, dict):
@@ -520,9 +516,7 @@ def _parse_office(
                 'list county names in quotes, e.g. ["San Diego", "Imperial"]',
             )
 
-    office = FieldOffice(
-        name=name.strip(), phone=phone, phone_verified=verified, states=tuple(states)
-    )
+    office = FieldOffice(name=name.strip(), phone=phone, phone_verified=verified, states=tuple(states))
     return office, counties
 
 
@@ -591,8 +585,7 @@ def _check_coverage(
                     raise FieldOfficeError(
                         path,
                         line,
-                        f"{state} county {county!r} is listed under both {holder.name!r} "
-                        f"and {office.name!r}",
+                        f"{state} county {county!r} is listed under both {holder.name!r} and {office.name!r}",
                         "keep it under exactly one office",
                     )
                 by_county[(state, key)] = office

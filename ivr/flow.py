@@ -77,9 +77,7 @@ class Event:
     confidence: float | None = None
 
     @classmethod
-    def from_gather(
-        cls, digits: str | None, speech_result: str | None, confidence: str | None
-    ) -> Event:
+    def from_gather(cls, digits: str | None, speech_result: str | None, confidence: str | None) -> Event:
         if digits:
             return cls("digits", digits=digits.strip())
         if speech_result and speech_result.strip():
@@ -262,9 +260,7 @@ def subject_words(call: CallRecord, event: Event, facts: Facts) -> Turn | None:
         )
         return after_subject(call, facts)
     call.pending_subject, call.subject_confidence = found.subject, confidence
-    return Turn(
-        SUBJECT_CONFIRM, result=f"heard {found.subject}, confidence {confidence:.2f}: confirm"
-    )
+    return Turn(SUBJECT_CONFIRM, result=f"heard {found.subject}, confidence {confidence:.2f}: confirm")
 
 
 def confirm_subject(call: CallRecord, facts: Facts) -> Turn:
@@ -386,24 +382,27 @@ def offices_said(
 ) -> list[Said]:
     said = []
     if state and len(offices) > 1:
-        said.append(
-            Said("field_office_several", {"state": facts.offices.state_name(state, language)})
-        )
+        said.append(Said("field_office_several", {"state": facts.offices.state_name(state, language)}))
     for office in offices:
         if office.phone:
             said.append(
-                Said("field_office_phone", {"office": office.name, "phone": Digits(office.phone)})
+                # The ten digits a caller dials inside the U.S., without the country code.
+                Said("field_office_phone", {"office": office.name, "phone": Digits(office.phone[-10:])})
             )
         else:
             said.append(Said("field_office_no_phone", {"office": office.name}))
     return said
 
 
-def give_offices(
-    call: CallRecord, facts: Facts, offices: Sequence[FieldOffice], state: str | None
-) -> Turn | None:
+def office_not_found(call: CallRecord) -> Turn:
+    return Turn(
+        call.state, [Said("field_office_not_found")], event="invalid_input", result="no such state or ZIP"
+    )
+
+
+def give_offices(call: CallRecord, facts: Facts, offices: Sequence[FieldOffice], state: str | None) -> Turn:
     if not offices:
-        return None
+        return office_not_found(call)
     call.field_office = ", ".join(office.name for office in offices)
     return Turn(
         OPERATOR_OFFER,
@@ -429,7 +428,7 @@ def field_office_key(call: CallRecord, key: str, facts: Facts) -> Turn | None:
         if len(states) > 1:
             call.state_choices = ",".join(states)
             return Turn(FIELD_OFFICE_STATE_CHOICE, result=f"keys match {call.state_choices}")
-    return None
+    return office_not_found(call)
 
 
 def field_office_words(call: CallRecord, event: Event, facts: Facts) -> Turn | None:
@@ -437,7 +436,7 @@ def field_office_words(call: CallRecord, event: Event, facts: Facts) -> Turn | N
     if len(digits) == 5:
         return give_offices(call, facts, facts.offices.for_zip(digits), None)
     state = facts.offices.state_from_speech(event.speech, call.language or "en")
-    return offices_for_state(call, facts, state) if state else None
+    return offices_for_state(call, facts, state) if state else office_not_found(call)
 
 
 def state_choice_key(call: CallRecord, key: str, facts: Facts) -> Turn | None:
@@ -466,9 +465,7 @@ def operator_offer_key(call: CallRecord, key: str, facts: Facts) -> Turn | None:
 
 def operator_offer_words(call: CallRecord, event: Event, facts: Facts) -> Turn | None:
     said = speech.normalize(event.speech)
-    if any(
-        word in said for word in ("operator", "operador", "agent", "agente", "person", "persona")
-    ):
+    if any(word in said for word in ("operator", "operador", "agent", "agente", "person", "persona")):
         return hand_off(call, facts)
     answer = speech.yes_or_no(event.speech)
     key = speech.spoken_key(event.speech) or {True: "1", False: "2", None: ""}[answer]
@@ -672,9 +669,7 @@ def advance(call: CallRecord, event: Event, facts: Facts) -> Turn:
             turn.said.insert(0, Said("no_input" if event.kind == "no_input" else "not_an_option"))
             turn.event, turn.result = "attempts_exhausted", "safe default: " + turn.result
         elif turn is None:
-            reason = {"no_input": "no_input", "speech": "not_understood"}.get(
-                event.kind, "not_an_option"
-            )
+            reason = {"no_input": "no_input", "speech": "not_understood"}.get(event.kind, "not_an_option")
             turn = Turn(
                 call.state,
                 [Said(reason)],
@@ -682,9 +677,7 @@ def advance(call: CallRecord, event: Event, facts: Facts) -> Turn:
                 result=f"asked again ({call.attempts} of {MAX_ATTEMPTS})",
             )
     if not turn.event:
-        turn.event = {"digits": "digits_received", "speech": "speech_received"}.get(
-            event.kind, "no_input"
-        )
+        turn.event = {"digits": "digits_received", "speech": "speech_received"}.get(event.kind, "no_input")
     if turn.state != call.state:
         call.attempts = 0
     call.state = turn.state
@@ -715,9 +708,7 @@ def queue_left(call: CallRecord, queue_result: str) -> Turn:
 def voicemail_recorded(call: CallRecord, duration_seconds: int) -> Turn:
     if duration_seconds > 0:
         call.outcome = "voicemail"
-        return Turn(
-            GOODBYE, [Said("voicemail_saved")], event="voicemail_recorded", result="voicemail saved"
-        )
+        return Turn(GOODBYE, [Said("voicemail_saved")], event="voicemail_recorded", result="voicemail saved")
     call.attempts += 1
     if call.attempts >= 2:
         # A second empty recording: thank the caller rather than loop; the call log shows it.

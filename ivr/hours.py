@@ -236,9 +236,7 @@ class Schedule:
             if holiday is not None:
                 # A federal "half-day closing" (e.g. Christmas Eve 2015) excuses staff for the
                 # last half of their workday: the line closes halfway through its hours.
-                return _DayPlan(
-                    (opens, opens + (closes - opens) / 2), "open", holiday.name, short=True
-                )
+                return _DayPlan((opens, opens + (closes - opens) / 2), "open", holiday.name, short=True)
             return _DayPlan((opens, closes), "open")
         # A weekday the file leaves without hours is not a weekend, so callers are not told so.
         return _DayPlan(None, "weekend" if day.weekday() >= 5 else "after_hours")
@@ -329,9 +327,7 @@ def _federal_observed(year: int) -> Mapping[date, tuple[str, ...]]:
     # The package lists a weekend holiday on both its actual and its observed date; the line
     # closes only on the observed one. Neighbouring years are read so that New Year's Day 2028,
     # observed on 2027-12-31, is paired with its actual date across the year boundary.
-    calendar = holidays.US(
-        categories=("government",), years=range(year - 1, year + 2), language="en_US"
-    )
+    calendar = holidays.US(categories=("government",), years=range(year - 1, year + 2), language="en_US")
     observed: dict[date, list[str]] = {}
     actual: dict[date, list[str]] = {}
     for day, joined in calendar.items():
@@ -346,9 +342,7 @@ def _federal_observed(year: int) -> Mapping[date, tuple[str, ...]]:
             moved = any(name in observed.get(day + timedelta(days=shift), ()) for shift in (-1, 1))
             if not moved and name not in result.get(day, []):
                 result.setdefault(day, []).append(name)
-    return MappingProxyType(
-        {day: tuple(parts) for day, parts in sorted(result.items()) if day.year == year}
-    )
+    return MappingProxyType({day: tuple(parts) for day, parts in sorted(result.items()) if day.year == year})
 
 
 @cache
@@ -363,8 +357,7 @@ def _known_holiday_names() -> frozenset[str]:
 def _instant(now: datetime) -> datetime:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(
-            f"now={now.isoformat()} has no time zone: pass an aware datetime, "
-            "e.g. datetime.now(UTC)."
+            f"now={now.isoformat()} has no time zone: pass an aware datetime, e.g. datetime.now(UTC)."
         )
     # Comparing in UTC keeps the answer exact even for wall-clock times repeated by a DST change.
     return now.astimezone(UTC)
@@ -404,12 +397,10 @@ class _Parser:
         weekly_hours = self._weekly_hours(document)
         calendar, inauguration, keep_open_on = self._holiday_policy(document)
         closures = tuple(
-            self._closure(entry, index)
-            for index, entry in enumerate(self._entries(document, "closure"))
+            self._closure(entry, index) for index, entry in enumerate(self._entries(document, "closure"))
         )
         short_days = tuple(
-            self._short_day(entry, index)
-            for index, entry in enumerate(self._entries(document, "short_day"))
+            self._short_day(entry, index) for index, entry in enumerate(self._entries(document, "short_day"))
         )
         self._no_overlaps(closures, short_days)
         return Schedule(
@@ -467,11 +458,7 @@ class _Parser:
                         return number
                 continue
             in_target = current == table and (index is None or occurrence == index)
-            if (
-                in_target
-                and key is not None
-                and re.match(rf"^[\"']?{re.escape(key)}[\"']?\s*=", line)
-            ):
+            if in_target and key is not None and re.match(rf"^[\"']?{re.escape(key)}[\"']?\s*=", line):
                 return number
         return header_line
 
@@ -491,8 +478,7 @@ class _Parser:
             suggestion = f"Did you mean {hint[0]!r}? " if hint else ""
             extra = " or reason_<language code> (reason_es)" if translations else ""
             raise self.error(
-                f"{key!r} is not a setting {where}. {suggestion}"
-                f"Allowed: {', '.join(allowed)}{extra}.",
+                f"{key!r} is not a setting {where}. {suggestion}Allowed: {', '.join(allowed)}{extra}.",
                 table,
                 index,
                 key,
@@ -587,9 +573,7 @@ class _Parser:
                 "inauguration_day",
             )
         keep_open_on = section.get("keep_open_on", [])
-        if not isinstance(keep_open_on, list) or not all(
-            isinstance(name, str) for name in keep_open_on
-        ):
+        if not isinstance(keep_open_on, list) or not all(isinstance(name, str) for name in keep_open_on):
             raise self.error(
                 'keep_open_on must be a list of holiday names, e.g. ["Columbus Day"].',
                 "holidays",
@@ -711,9 +695,7 @@ class _Parser:
             except ValueError:
                 pass
         shown = "missing" if value is None else repr(value)
-        raise self.error(
-            f"{key} of {label} is {shown}, not a date. Write it as 2026-12-24.", *where
-        )
+        raise self.error(f"{key} of {label} is {shown}, not a date. Write it as 2026-12-24.", *where)
 
     def _time(
         self,
@@ -733,8 +715,7 @@ class _Parser:
         shown = "missing" if value is None else repr(value)
         table, index, where_key = where
         raise self.error(
-            f"{label} time is {shown}. Write it as 24-hour HH:MM in quotes, e.g. "
-            '"08:00" or "20:00".',
+            f'{label} time is {shown}. Write it as 24-hour HH:MM in quotes, e.g. "08:00" or "20:00".',
             table,
             index,
             where_key or key,

@@ -32,9 +32,7 @@ ANY_OTHER_LANGUAGE = Language("other", "any other language", "any other language
 OTHER_LANGUAGE_BY_DIGIT = {str(i): lang for i, lang in enumerate(OTHER_LANGUAGES, start=1)} | {
     "0": ANY_OTHER_LANGUAGE
 }
-LANGUAGE_NAMES = {
-    lang.code: lang.english_name for lang in (*OTHER_LANGUAGES, ANY_OTHER_LANGUAGE)
-} | {
+LANGUAGE_NAMES = {lang.code: lang.english_name for lang in (*OTHER_LANGUAGES, ANY_OTHER_LANGUAGE)} | {
     "en": "English",
     "es": "Spanish",
 }

@@ -25,9 +25,7 @@ class Line:
             settings,
             Schedule.load(settings.schedule_path),
             FieldOffices.load(settings.field_offices_path),
-            Phrasebook.load(
-                settings.prompt_catalog_path, settings.voices_path, settings.locales_path
-            ),
+            Phrasebook.load(settings.prompt_catalog_path, settings.voices_path, settings.locales_path),
         )
 
 

@@ -97,9 +97,7 @@ class QueueEntry(Base):
     """A caller waiting for a live operator, with the priority the operators take them in."""
 
     __tablename__ = "queue_entries"
-    __table_args__ = (
-        Index("ix_queue_waiting", "queue_name", "left_at", "priority", "enqueued_at"),
-    )
+    __table_args__ = (Index("ix_queue_waiting", "queue_name", "left_at", "priority", "enqueued_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)

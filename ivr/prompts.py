@@ -105,9 +105,7 @@ def load_catalog(path: Path) -> dict[str, Prompt]:
             raise PromptError(
                 f'{path}:{_line_of(path, f"[{key}]")}: prompt [{key}] needs a text = "..." line.'
             )
-        prompts[key] = Prompt(
-            key, entry["text"], entry.get("note", ""), _placeholders(entry["text"])
-        )
+        prompts[key] = Prompt(key, entry["text"], entry.get("note", ""), _placeholders(entry["text"]))
     return prompts
 
 
@@ -121,8 +119,7 @@ def load_voices(path: Path) -> dict[str, Voice]:
         missing = {"name", "say_language", "voice", "locale"} - set(entry)
         if missing:
             raise PromptError(
-                f"{path}:{_line_of(path, f'[{language}]')}: [{language}] lacks "
-                f"{', '.join(sorted(missing))}."
+                f"{path}:{_line_of(path, f'[{language}]')}: [{language}] lacks {', '.join(sorted(missing))}."
             )
         try:
             Locale.parse(entry["locale"])
@@ -164,9 +161,7 @@ def template_catalog(prompts: dict[str, Prompt]) -> Catalog:
     """Build the gettext template: one message per prompt, keyed by msgctxt, noted for translators."""
     catalog = Catalog(project="dril-ivr", msgid_bugs_address="", fuzzy=False)
     for prompt in prompts.values():
-        catalog.add(
-            prompt.text, context=prompt.key, auto_comments=[prompt.note] if prompt.note else []
-        )
+        catalog.add(prompt.text, context=prompt.key, auto_comments=[prompt.note] if prompt.note else [])
     return catalog
 
 
@@ -200,9 +195,7 @@ class Phrasebook:
         self.prompts = prompts
         self.voices = voices
         self._translations = {
-            language: load_translations(locales, language)
-            for language in voices
-            if language != "en"
+            language: load_translations(locales, language) for language in voices if language != "en"
         }
         self._locales = {language: Locale.parse(v.locale) for language, v in voices.items()}
 
@@ -217,7 +210,8 @@ class Phrasebook:
         return template.format(**{name: self.value(v, language) for name, v in values.items()})
 
     def speak(self, said: Said, language: str) -> str:
-        return self.text(said.key, language, **said.values)
+        # CLDR puts narrow no-break spaces in times ("8\u202fa.m."): plain spaces read the same.
+        return self.text(said.key, language, **said.values).replace("\u202f", " ").replace("\xa0", " ")
 
     def value(self, value: object, language: str) -> str:
         """Format one placeholder's value for the language: digits, dates, times, nested prompts."""

@@ -52,9 +52,7 @@ def join(session: Session, call: Call, queue_name: str, now: datetime) -> QueueE
 def waiting(session: Session, queue_name: str) -> list[QueueEntry]:
     return list(
         session.scalars(
-            select(QueueEntry).where(
-                QueueEntry.queue_name == queue_name, QueueEntry.left_at.is_(None)
-            )
+            select(QueueEntry).where(QueueEntry.queue_name == queue_name, QueueEntry.left_at.is_(None))
         )
     )
 

@@ -52,8 +52,9 @@ def record(
             existing.recording_url = recording_url
         return existing
     is_open = schedule.status_at(now).is_open
+    session.flush()  # the call needs its id, and must not be flushed inside the savepoint below
     voicemail = Voicemail(
-        call=call,
+        call_id=call.id,
         recording_sid=recording_sid,
         recording_url=recording_url,
         duration_seconds=duration_seconds,

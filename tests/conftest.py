@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from cryptography.fernet import Fernet
@@ -15,7 +16,7 @@ from sqlalchemy import text
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-from ivr import create_app, db
+from ivr import create_app, db, twiml_rules
 from ivr.models import Base
 
 PUBLIC_URL = "https://line.example.org"
@@ -113,11 +114,143 @@ class Twilio:
             url = PUBLIC_URL + url
         params = self.params(**extra)
         path = url.removeprefix(PUBLIC_URL)
-        return self.client.post(
-            path, data=params, headers={"X-Twilio-Signature": sign(url, params)}
-        )
+        return self.client.post(path, data=params, headers={"X-Twilio-Signature": sign(url, params)})
 
 
 @pytest.fixture
 def twilio(app: Flask) -> Twilio:
     return Twilio(app.test_client())
+
+
+class Caller(Twilio):
+    """A caller on the line: answers each Gather the way Twilio would post it, keeps what was heard.
+
+    Every TwiML answer is checked against what Twilio allows (verbs, nesting, attributes).
+    """
+
+    def __init__(self, client: FlaskClient, call_sid: str = "CA" + "2" * 32) -> None:
+        super().__init__(client, call_sid)
+        self.twiml: ElementTree.Element | None = None
+        self.responses: list[str] = []
+        self.last_enqueue: ElementTree.Element | None = None
+
+    def _answer(self, url: str, context: str = "call", **extra: str) -> ElementTree.Element:
+        response = self.post(url, **extra)
+        assert response.status_code == 200, response.data
+        assert response.mimetype == "text/xml"
+        body = response.data.decode()
+        assert twiml_rules.problems(body, context) == [], body
+        self.responses.append(body)
+        self.twiml = ElementTree.fromstring(body)
+        if self.twiml.find("Enqueue") is not None:
+            self.last_enqueue = self.twiml.find("Enqueue")
+        return self.twiml
+
+    def call(self) -> ElementTree.Element:
+        return self._answer("/voice/incoming")
+
+    def gather(self) -> ElementTree.Element:
+        assert self.twiml is not None
+        found = self.twiml.find("Gather")
+        assert found is not None, "the caller is not at a menu: " + ElementTree.tostring(self.twiml).decode()
+        return found
+
+    def press(self, digits: str) -> ElementTree.Element:
+        return self._answer(self.gather().attrib["action"], Digits=digits)
+
+    def say(self, words: str, confidence: str = "0.92") -> ElementTree.Element:
+        return self._answer(self.gather().attrib["action"], SpeechResult=words, Confidence=confidence)
+
+    def silence(self) -> ElementTree.Element:
+        gather = self.gather()
+        assert gather.attrib.get("actionOnEmptyResult") == "true"
+        return self._answer(gather.attrib["action"])
+
+    def heard(self) -> list[str]:
+        assert self.twiml is not None
+        return [say.text or "" for say in self.twiml.iter("Say")]
+
+    def heard_text(self) -> str:
+        return " ".join(self.heard())
+
+    def languages_heard(self) -> set[str]:
+        assert self.twiml is not None
+        return {say.attrib["language"] for say in self.twiml.iter("Say")}
+
+    def verbs(self) -> list[str]:
+        assert self.twiml is not None
+        return [child.tag for child in self.twiml]
+
+    def enqueue(self) -> ElementTree.Element:
+        """The Enqueue of the last answer, or of an earlier one while the caller waits in the queue."""
+        assert self.twiml is not None
+        found = self.twiml.find("Enqueue")
+        if found is None and self.twiml.find("Gather") is not None and self.last_enqueue is not None:
+            return self.last_enqueue
+        assert found is not None, ElementTree.tostring(self.twiml).decode()
+        self.last_enqueue = found
+        return found
+
+    def wait_in_queue(self, queue_time: int = 30, position: int = 1) -> ElementTree.Element:
+        return self._answer(
+            self.enqueue().attrib["waitUrl"],
+            "queue_wait",
+            QueueSid="QU" + "3" * 32,
+            QueuePosition=str(position),
+            QueueTime=str(queue_time),
+            AvgQueueTime="60",
+            CurrentQueueSize="1",
+            MaxQueueSize=self.enqueue().attrib["maxQueueSize"],
+        )
+
+    def leave_queue(self, result: str, queue_time: int = 40) -> ElementTree.Element:
+        return self._answer(
+            self.enqueue().attrib["action"],
+            QueueResult=result,
+            QueueSid="QU" + "3" * 32,
+            QueueTime=str(queue_time),
+        )
+
+    def record(self, seconds: int = 20, recording_sid: str = "RE" + "4" * 32) -> ElementTree.Element:
+        assert self.twiml is not None
+        record = self.twiml.find("Record")
+        assert record is not None
+        url = f"https://api.twilio.com/2010-04-01/Accounts/AC{'0' * 32}/Recordings/{recording_sid}"
+        self.recording_callback(record.attrib["recordingStatusCallback"], recording_sid, url, seconds)
+        return self._answer(
+            record.attrib["action"],
+            RecordingUrl=url,
+            RecordingDuration=str(seconds),
+            Digits="#",
+            RecordingSid=recording_sid,
+        )
+
+    def recording_callback(self, url: str, recording_sid: str, recording_url: str, seconds: int) -> None:
+        self._answer(
+            url,
+            "callback",
+            RecordingSid=recording_sid,
+            RecordingUrl=recording_url,
+            RecordingStatus="completed",
+            RecordingDuration=str(seconds),
+            RecordingChannels="1",
+            RecordingSource="RecordVerb",
+        )
+
+    def hang_up(self, duration: int = 95) -> None:
+        self._answer("/voice/status", "callback", CallStatus="completed", CallDuration=str(duration))
+
+
+@pytest.fixture
+def caller(app: Flask) -> Caller:
+    return Caller(app.test_client())
+
+
+@pytest.fixture
+def caller_at(app_at: Callable[..., Flask]) -> Callable[..., Caller]:
+    """A caller on a line whose clock reads the given time."""
+
+    def build(moment: str, **overrides: str) -> Caller:
+        return Caller(app_at(moment, **overrides).test_client())
+
+    return build

@@ -65,9 +65,7 @@ def test_atlanta_phone_is_stored_in_e164(offices: FieldOffices) -> None:
 
 
 @pytest.mark.parametrize("state", sorted(COVERED_STATES))
-def test_every_state_and_territory_resolves_to_an_office(
-    offices: FieldOffices, state: str
-) -> None:
+def test_every_state_and_territory_resolves_to_an_office(offices: FieldOffices, state: str) -> None:
     assert offices.for_state(state)
 
 
@@ -105,11 +103,7 @@ def test_state_code_is_case_insensitive_and_unknown_codes_find_nothing(
 def test_every_county_of_a_split_state_has_exactly_one_office(
     offices: FieldOffices, state: str, count: int
 ) -> None:
-    counties = {
-        county_key(entry["county"])
-        for entry in zipcodes.filter_by(state=state)
-        if entry["county"]
-    }
+    counties = {county_key(entry["county"]) for entry in zipcodes.filter_by(state=state) if entry["county"]}
     assert len(counties) == count
     split = offices.for_state(state)
     for entry in zipcodes.filter_by(state=state):
@@ -154,9 +148,7 @@ def test_zip_code_maps_to_its_office(offices: FieldOffices, zip_code: str, offic
 
 
 @pytest.mark.parametrize("zip_code", ["99999", "00000", "1234", "123456", "9O012", "", "96799"])
-def test_unknown_malformed_or_uncovered_zip_finds_no_office(
-    offices: FieldOffices, zip_code: str
-) -> None:
+def test_unknown_malformed_or_uncovered_zip_finds_no_office(offices: FieldOffices, zip_code: str) -> None:
     assert offices.for_zip(zip_code) == []
 
 
@@ -194,15 +186,21 @@ def test_keypad_code_finds_every_matching_state(
 
 
 @pytest.mark.parametrize("digits", ["11", "2", "222", "ab", "", "20", "*2"])
-def test_keypad_code_that_spells_no_state_finds_nothing(
-    offices: FieldOffices, digits: str
-) -> None:
+def test_keypad_code_that_spells_no_state_finds_nothing(offices: FieldOffices, digits: str) -> None:
     assert offices.states_for_keypad(digits) == []
 
 
 def test_every_covered_state_can_be_typed_on_the_keypad(offices: FieldOffices) -> None:
-    keypad = {"ABC": "2", "DEF": "3", "GHI": "4", "JKL": "5", "MNO": "6", "PQRS": "7",
-              "TUV": "8", "WXYZ": "9"}
+    keypad = {
+        "ABC": "2",
+        "DEF": "3",
+        "GHI": "4",
+        "JKL": "5",
+        "MNO": "6",
+        "PQRS": "7",
+        "TUV": "8",
+        "WXYZ": "9",
+    }
     digit_of = {letter: digit for letters, digit in keypad.items() for letter in letters}
     for state in COVERED_STATES:
         assert state in offices.states_for_keypad("".join(digit_of[c] for c in state))
@@ -240,9 +238,7 @@ def test_every_covered_state_can_be_typed_on_the_keypad(offices: FieldOffices) -
         ("Texas", "pt", "TX"),  # a language without names yet falls back to English
     ],
 )
-def test_state_is_recognised_in_speech(
-    offices: FieldOffices, text: str, language: str, state: str
-) -> None:
+def test_state_is_recognised_in_speech(offices: FieldOffices, text: str, language: str, state: str) -> None:
     assert offices.state_from_speech(text, language) == state
 
 
@@ -362,7 +358,8 @@ def test_misspelt_county_gets_a_suggestion(tmp_path: Path) -> None:
 
 def test_unknown_key_is_reported_with_its_line(tmp_path: Path) -> None:
     broken = write_broken(
-        tmp_path, 'name = "Phoenix"\nphone = "+16022575900"\nphone_verified',
+        tmp_path,
+        'name = "Phoenix"\nphone = "+16022575900"\nphone_verified',
         'name = "Phoenix"\nphone = "+16022575900"\nphone_verifed',
     )
     with pytest.raises(FieldOfficeError, match="phone_verifed") as caught:

@@ -61,10 +61,9 @@ def schedule_with(write_schedule: Callable[[str], Path]) -> Callable[[str], Sche
 
 def test_shipped_schedule_is_monday_to_friday_8_to_8_eastern(schedule: Schedule) -> None:
     assert schedule.time_zone.key == "America/New_York"
-    assert {day: (o.strftime("%H:%M"), c.strftime("%H:%M"))
-            for day, (o, c) in schedule.weekly_hours.items()} == {
-        day: ("08:00", "20:00") for day in range(5)
-    }
+    assert {
+        day: (o.strftime("%H:%M"), c.strftime("%H:%M")) for day, (o, c) in schedule.weekly_hours.items()
+    } == {day: ("08:00", "20:00") for day in range(5)}
     assert schedule.calendar == "us_federal"
     assert schedule.inauguration_day is False
     assert schedule.closures == () and schedule.short_days == ()
@@ -402,8 +401,12 @@ def test_upcoming_names_a_closure_and_an_early_close(
 ) -> None:
     changes = schedule_with(CLOSURES).upcoming(eastern(2026, 12, 23, 12), 4)
     assert [(c.at, c.opens, c.reason, c.occasion) for c in changes] == [
-        (eastern(2026, 12, 23, 20), False, "closure",
-         "Christmas Eve, federal offices closed by executive order"),
+        (
+            eastern(2026, 12, 23, 20),
+            False,
+            "closure",
+            "Christmas Eve, federal offices closed by executive order",
+        ),
         (eastern(2026, 12, 28, 8), True, "open", None),
         (eastern(2026, 12, 28, 20), False, "after_hours", None),
         (eastern(2026, 12, 29, 8), True, "open", None),
@@ -456,8 +459,11 @@ def test_unknown_weekday_names_the_line_and_suggests_the_fix(
 
 
 def test_close_before_open_names_the_line(write_schedule: Callable[[str], Path]) -> None:
-    path = write_schedule(WEEKLY.replace('friday    = { open = "08:00", close = "20:00" }',
-                                         'friday = { open = "20:00", close = "08:00" }'))
+    path = write_schedule(
+        WEEKLY.replace(
+            'friday    = { open = "08:00", close = "20:00" }', 'friday = { open = "20:00", close = "08:00" }'
+        )
+    )
     with pytest.raises(ScheduleError, match=rf"{path}, line 8: friday closes at 08:00, not after"):
         Schedule.load(path)
 
@@ -477,26 +483,44 @@ def test_bad_time_zone_names_the_line_and_asks_for_an_iana_name(
 @pytest.mark.parametrize(
     ("extra", "line", "fragment"),
     [
-        ('[[closure]]\ndate = 2026-12-24\n', 10, "needs a reason"),
+        ("[[closure]]\ndate = 2026-12-24\n", 10, "needs a reason"),
         ('[[closure]]\ndate = 2026-12-24\nreasn = "x"\n', 12, "Did you mean 'reason'?"),
         ('[[closure]]\ndate = 2026-13-01\nreason = "x"\n', 11, "2026-13-01 is not a real date"),
         ('[[closure]]\ndate = "24/12/2026"\nreason = "x"\n', 11, "not a date"),
-        ('[[closure]]\nfirst_day = 2026-12-31\nlast_day = 2026-12-24\nreason = "x"\n', 12,
-         "before first_day"),
-        ('[[closure]]\nfirst_day = 2026-12-24\nlast_day = 2062-12-24\nreason = "x"\n', 12,
-         "longer than a year"),
-        ('[[short_day]]\ndate = 2026-12-31\nopen = "8 am"\nclose = "14:00"\nreason = "x"\n',
-         12, "HH:MM"),
-        ('[[closure]]\ndate = 2026-12-24\nreason = "x"\n'
-         '[[short_day]]\ndate = 2026-12-24\nopen = "08:00"\nclose = "12:00"\nreason = "y"\n',
-         13, "falls inside the closure at line 10"),
+        (
+            '[[closure]]\nfirst_day = 2026-12-31\nlast_day = 2026-12-24\nreason = "x"\n',
+            12,
+            "before first_day",
+        ),
+        (
+            '[[closure]]\nfirst_day = 2026-12-24\nlast_day = 2062-12-24\nreason = "x"\n',
+            12,
+            "longer than a year",
+        ),
+        ('[[short_day]]\ndate = 2026-12-31\nopen = "8 am"\nclose = "14:00"\nreason = "x"\n', 12, "HH:MM"),
+        (
+            '[[closure]]\ndate = 2026-12-24\nreason = "x"\n'
+            '[[short_day]]\ndate = 2026-12-24\nopen = "08:00"\nclose = "12:00"\nreason = "y"\n',
+            13,
+            "falls inside the closure at line 10",
+        ),
         ('[holidays]\ncalendar = "nyse"\n', 11, "us_federal"),
         ('[holidays]\nkeep_open_on = ["Columbus"]\n', 11, "not a federal holiday"),
-        ('[opening_hours]\nmonday = 1\n', 10, "'opening_hours' is not a setting"),
+        ("[opening_hours]\nmonday = 1\n", 10, "'opening_hours' is not a setting"),
     ],
-    ids=["no reason", "misspelt key", "impossible date", "date format", "range reversed",
-         "range too long", "bad time", "short day in closure", "bad calendar",
-         "unknown holiday", "unknown top-level key"],
+    ids=[
+        "no reason",
+        "misspelt key",
+        "impossible date",
+        "date format",
+        "range reversed",
+        "range too long",
+        "bad time",
+        "short day in closure",
+        "bad calendar",
+        "unknown holiday",
+        "unknown top-level key",
+    ],
 )
 def test_mistakes_in_entries_name_their_line(
     write_schedule: Callable[[str], Path], extra: str, line: int, fragment: str

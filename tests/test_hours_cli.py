@@ -67,15 +67,14 @@ def test_at_8_pm_the_line_is_closed_outside_operating_hours(
     make_app: Callable[..., Flask],
 ) -> None:
     result = run(make_app(), hours_command, "--at", "2026-12-24T20:00:00-05:00")
-    assert "Closed: outside operating hours. Next opening: Monday, December 28, 2026 at 8:00 AM" \
-        in result.output
+    assert (
+        "Closed: outside operating hours. Next opening: Monday, December 28, 2026 at 8:00 AM" in result.output
+    )
 
 
 def test_a_time_without_offset_is_read_in_eastern_time(make_app: Callable[..., Flask]) -> None:
     result = run(make_app(), hours_command, "--at", "2026-07-15T08:00:00")
-    assert result.output.startswith(
-        "At Wednesday, July 15, 2026 at 8:00:00 AM Eastern Time:\nOpen."
-    )
+    assert result.output.startswith("At Wednesday, July 15, 2026 at 8:00:00 AM Eastern Time:\nOpen.")
 
 
 def test_a_utc_time_is_shown_in_eastern_time(make_app: Callable[..., Flask]) -> None:
@@ -120,16 +119,13 @@ def test_closures_and_short_days_are_named_with_their_reasons(
     closed = run(app, hours_command, "--at", "2026-12-24T10:00:00-05:00")
     assert "Closed: Christmas Eve (closure)." in closed.output
     short = run(app, hours_command, "--at", "2026-12-31T13:00:00-05:00")
-    assert "Open (short day: New Year's Eve). Closes Thursday, December 31, 2026 at 2:00 PM" \
-        in short.output
+    assert "Open (short day: New Year's Eve). Closes Thursday, December 31, 2026 at 2:00 PM" in short.output
     after = run(app, hours_command, "--at", "2026-12-31T14:00:00-05:00")
     assert "Closed: New Year's Eve (short day)." in after.output
 
 
 @pytest.mark.parametrize("bad", ["tomorrow", "2026-13-01T08:00", "24/12/2026"])
-def test_a_bad_at_value_is_a_usage_error_without_traceback(
-    make_app: Callable[..., Flask], bad: str
-) -> None:
+def test_a_bad_at_value_is_a_usage_error_without_traceback(make_app: Callable[..., Flask], bad: str) -> None:
     result = run(make_app(), hours_command, "--at", bad)
     assert result.exit_code == 2
     assert "Invalid value for '--at'" in result.output
@@ -149,14 +145,11 @@ def test_a_broken_schedule_file_is_reported_with_file_line_and_fix(
 ) -> None:
     schedule = tmp_path / "hours.toml"
     schedule.write_text(
-        'time_zone = "America/New_York"\n'
-        "[weekly_hours]\n"
-        'funday = { open = "08:00", close = "20:00" }\n',
+        'time_zone = "America/New_York"\n[weekly_hours]\nfunday = { open = "08:00", close = "20:00" }\n',
         encoding="utf-8",
     )
     app = make_app(schedule=schedule)
-    for command, args in ((hours_command, ["--at", "2026-07-15T10:00:00"]),
-                          (hours_check_command, [])):
+    for command, args in ((hours_command, ["--at", "2026-07-15T10:00:00"]), (hours_check_command, [])):
         result = run(app, command, *args)
         assert result.exit_code == 1
         assert f"Error: {schedule}, line 3: 'funday' in [weekly_hours]" in result.output

@@ -28,9 +28,7 @@ def run_migrations_online() -> None:
     )
     with connectable.connect() as connection:
         # Batch mode lets later migrations alter SQLite tables the way PostgreSQL can.
-        context.configure(
-            connection=connection, target_metadata=target_metadata, render_as_batch=True
-        )
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
 

@@ -71,9 +71,7 @@ def closed_message(status: LineStatus, language: str | None) -> list[Said]:
         said.append(Said("opening_hours"))
     if status.next_opening is not None:
         said.append(
-            Said(
-                "next_opening", {"day": Day(status.next_opening), "time": Time(status.next_opening)}
-            )
+            Said("next_opening", {"day": Day(status.next_opening), "time": Time(status.next_opening)})
         )
     return said
 

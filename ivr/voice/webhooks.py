@@ -140,7 +140,34 @@ def recover(error: BaseException) -> Response:
     except Exception as second:  # noqa: BLE001 - the caller must hear something whatever failed
         log.error("could not record the recovery either (%s)", type(second).__name__)
         session.rollback()
-        return xml(safest_next_step(line, None, moment.status, url_for_twilio, ANY_STEP))
+        return answer_without_record(moment)
+
+
+def answer_without_record(moment: Moment) -> Response:
+    """Answer from the request alone when the call's record cannot be had (database down or lost)."""
+    line, response = moment.line, VoiceResponse()
+    speaker = Speaker(line, None)
+    if request.path == "/voice/queue/result":
+        result = request.form.get("QueueResult", "error")
+        if result == "hangup":
+            return xml(response)
+        if result == "bridged":
+            speaker.say(response, Said("goodbye"))
+            response.hangup()
+            return xml(response)
+        if result != "leave":
+            speaker.say(response, Said("queue_unavailable"))
+        voicemail_twiml(response, speaker, line, moment.status, None, url_for_twilio, ANY_STEP)
+        return xml(response)
+    if request.path == "/voice/voicemail/done":
+        # Twilio keeps the recording and its callback makes the work item: thank the caller.
+        heard = request.form.get("RecordingUrl") and not request.args.get("empty")
+        speaker.say_all(
+            response, [Said("voicemail_saved" if heard else "voicemail_not_heard"), Said("goodbye")]
+        )
+        response.hangup()
+        return xml(response)
+    return xml(safest_next_step(line, None, moment.status, url_for_twilio, ANY_STEP))
 
 
 def caller_facing(handler: Callable[P, Response]) -> Callable[P, Response]:
@@ -240,9 +267,7 @@ def queue_wait() -> Response:
             last = entry.last_announced_at
             if last is not None and last.tzinfo is None:
                 last = last.replace(tzinfo=moment.now.tzinfo)
-            due = last is None or moment.now - last >= timedelta(
-                seconds=settings.queue_announce_seconds
-            )
+            due = last is None or moment.now - last >= timedelta(seconds=settings.queue_announce_seconds)
             announce = due or position < (entry.last_position or position + 1)
         else:
             position, announce = max(form_int("QueuePosition"), 1), True
@@ -283,9 +308,7 @@ def queue_choice() -> Response:
         return xml(response)
     try:
         call = load_call(get_session(), request.form.get("CallSid", ""))
-        Speaker(current_line(), call.language if call else None).say(
-            response, Said("not_an_option")
-        )
+        Speaker(current_line(), call.language if call else None).say(response, Said("not_an_option"))
     except Exception as error:  # noqa: BLE001
         log.error("queue choice could not load the call (%s)", type(error).__name__)
     response.redirect(url_for_twilio("/voice/queue/wait"), method="POST")
@@ -299,14 +322,7 @@ def queue_result() -> Response:
     result = request.form.get("QueueResult", "error")
     call = load_call(session, request.form.get("CallSid", ""))
     if call is None:
-        # No record (the database was down): answer from the result alone.
-        if result in ("hangup", "bridged"):
-            return xml(VoiceResponse())
-        return xml(
-            safest_next_step(moment.line, None, moment.status, url_for_twilio, ANY_STEP)
-            if result != "leave"
-            else _voicemail_only(moment)
-        )
+        raise LookupError("a queue result for a call with no record")
     if repeat_of_answered_step(call):
         return xml(call.last_response or VoiceResponse())
     if call.queue_entry is not None:
@@ -332,20 +348,6 @@ def queue_result() -> Response:
     return take_turn(session, call, turn, moment, from_state, value=result)
 
 
-def _voicemail_only(moment: Moment) -> Response:
-    response = VoiceResponse()
-    voicemail_twiml(
-        response,
-        Speaker(moment.line, None),
-        moment.line,
-        moment.status,
-        None,
-        url_for_twilio,
-        ANY_STEP,
-    )
-    return xml(response)
-
-
 @bp.post("/voicemail/done")
 @caller_facing
 def voicemail_done() -> Response:
@@ -353,11 +355,7 @@ def voicemail_done() -> Response:
     session, moment = get_session(), Moment(current_line())
     call = load_call(session, request.form.get("CallSid", ""))
     if call is None:
-        # No record (the database was down): the recording callback keeps the message; thank them.
-        response = VoiceResponse()
-        Speaker(moment.line, None).say_all(response, [Said("voicemail_saved"), Said("goodbye")])
-        response.hangup()
-        return xml(response)
+        raise LookupError("a voicemail for a call with no record")
     if repeat_of_answered_step(call):
         return xml(call.last_response or VoiceResponse())
     recording_sid = voicemail.recording_sid_from(

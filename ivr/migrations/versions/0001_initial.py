@@ -57,9 +57,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("call_sid"),
     )
     with op.batch_alter_table("calls", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_calls_caller_fingerprint"), ["caller_fingerprint"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_calls_caller_fingerprint"), ["caller_fingerprint"], unique=False)
         batch_op.create_index(batch_op.f("ix_calls_outcome"), ["outcome"], unique=False)
         batch_op.create_index(batch_op.f("ix_calls_started_at"), ["started_at"], unique=False)
 

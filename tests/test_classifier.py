@@ -1,0 +1,261 @@
+"""The subject classifier: a caller's own words land on the right subject, or the caller is asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ivr.classifier import (
+    PHRASES_FILE,
+    Classification,
+    PhraseBook,
+    PhraseBookError,
+    classify,
+    normalize,
+)
+from ivr.classifier_report import (
+    LanguageAccuracy,
+    accuracy_report,
+    classifier_command,
+    read_utterances,
+)
+from ivr.subjects import URGENT_SUBJECTS, Subject
+
+THRESHOLD = 0.6
+UTTERANCES = Path(__file__).resolve().parent / "data" / "subject_utterances.tsv"
+
+SCORING = """
+[scoring]
+strong = 3.0
+medium = 2.0
+weak = 1.0
+fallback = 1.0
+evidence_floor = 1.5
+"""
+
+
+def phrase_book(tmp_path: Path, body: str) -> PhraseBook:
+    path = tmp_path / "phrases.toml"
+    path.write_text(SCORING + body, encoding="utf-8")
+    return PhraseBook.load(path)
+
+
+# --- what callers say ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "subject"),
+    [
+        ("a guard hit me", "en", Subject.ASSAULT),
+        ("un guardia me pegó", "es", Subject.ASSAULT),
+        ("me golpearon", "es", Subject.ASSAULT),
+        ("they took my daughter from me", "en", Subject.FAMILY_SEPARATION),
+        ("me quitaron a mi hija", "es", Subject.FAMILY_SEPARATION),
+        ("I need to know my court date", "en", Subject.CASE_INFORMATION),
+        ("quiero saber de mi caso", "es", Subject.CASE_INFORMATION),
+        ("my brother is hearing voices and wants to kill himself", "en", Subject.MENTAL_HEALTH),
+        ("they made me work without pay", "en", Subject.TRAFFICKING_OR_CRIME),
+        ("me obligaron a trabajar", "es", Subject.TRAFFICKING_OR_CRIME),
+        ("no me dan mis medicinas", "es", Subject.DETENTION_CONDITIONS),
+        ("I can't talk to my lawyer", "en", Subject.LEGAL_ACCESS),
+        ("I want a review of my case", "en", Subject.CASE_REVIEW),
+        ("the phone number of the field office", "en", Subject.CASE_REVIEW),
+        ("I have a general question", "en", Subject.OTHER),
+    ],
+)
+def test_callers_words_land_on_their_subject_confidently(
+    text: str, language: str, subject: Subject
+) -> None:
+    found = classify(text, language)
+    assert found.subject == subject
+    assert found.confidence >= THRESHOLD
+    assert found.cues, "a classification names the cues it rests on"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("hello", "en"), ("asdkj qwe zzz", "en"), ("um yes", "en"), ("hola", "es"), ("", "es"),
+     ("bueno bueno", "es")],
+)
+def test_greetings_and_gibberish_get_no_subject(text: str, language: str) -> None:
+    assert classify(text, language) == Classification(None, 0.0)
+
+
+def test_case_accents_and_punctuation_do_not_matter() -> None:
+    assert classify("A GUARD HIT ME!!!", "en").subject == Subject.ASSAULT
+    assert classify("Un guardia me pego.", "es") == classify("un guardia me pegó", "es")
+    assert classify("¿Cuándo es mi corte?", "es").subject == Subject.CASE_INFORMATION
+
+
+def test_contractions_match_with_or_without_apostrophe() -> None:
+    assert classify("they dont pay me", "en") == classify("they don't pay me", "en")
+    assert classify("they don’t pay me", "en").subject == Subject.TRAFFICKING_OR_CRIME
+
+
+def test_a_regional_language_tag_uses_its_language() -> None:
+    assert classify("no me dan mis medicinas", "es-US").subject == Subject.DETENTION_CONDITIONS
+
+
+def test_a_language_without_phrases_gets_no_subject() -> None:
+    assert classify("a guard hit me", "pt") == Classification(None, 0.0)
+
+
+def test_a_bare_question_is_other_but_always_confirmed() -> None:
+    found = classify("I just have a question", "en")
+    assert found.subject == Subject.OTHER
+    assert 0 < found.confidence < THRESHOLD
+
+
+def test_a_question_about_something_specific_is_that_subject() -> None:
+    assert classify("I have a question about my court date", "en").subject == (
+        Subject.CASE_INFORMATION
+    )
+
+
+def test_a_negated_complaint_is_still_the_complaint() -> None:
+    # On this line "they don't give me" is the problem itself, not its denial.
+    assert classify("they don't give me my medicine", "en").subject == (
+        Subject.DETENTION_CONDITIONS
+    )
+
+
+def test_words_count_for_one_cue_only() -> None:
+    # "review of my case" claims "my case", which alone would mean case information.
+    found = classify("I want a review of my case", "en")
+    assert found.subject == Subject.CASE_REVIEW
+    assert found.cues == ("review of my case",)
+
+
+def test_who_is_calling_is_not_why() -> None:
+    found = classify("soy abogada y tengo una pregunta general", "es")
+    assert found.subject == Subject.OTHER
+
+
+def test_two_subjects_equally_heard_ask_and_prefer_the_urgent_one() -> None:
+    found = classify("they beat me and I need my court date", "en")
+    assert found.subject in URGENT_SUBJECTS
+    assert found.confidence < THRESHOLD
+
+
+def test_more_evidence_for_one_subject_raises_confidence() -> None:
+    one = classify("they hit me", "en").confidence
+    two = classify("a guard hit me and kicked me", "en").confidence
+    assert two > one
+
+
+# --- the labelled set ------------------------------------------------------------------------
+
+
+def test_labelled_set_covers_every_subject_in_english_and_spanish() -> None:
+    rows = list(read_utterances(UTTERANCES))
+    for language in ("en", "es"):
+        mine = [row for row in rows if row.language == language]
+        assert len(mine) >= 40
+        assert {row.subject for row in mine} == set(Subject)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_labelled_set_confident_answers_are_right_and_frequent(language: str) -> None:
+    (report,) = [r for r in accuracy_report(UTTERANCES, THRESHOLD) if r.language == language]
+    assert report.confident_correct_rate >= 0.90, report
+    assert report.confident_share >= 0.70, report
+
+
+def test_accuracy_report_counts_add_up() -> None:
+    for report in accuracy_report(UTTERANCES, THRESHOLD):
+        assert isinstance(report, LanguageAccuracy)
+        assert report.confident + report.asked_to_confirm + report.no_subject == report.utterances
+        assert report.confident_correct <= report.confident
+        assert 0.0 <= report.top1_accuracy <= 1.0
+
+
+def test_a_stricter_threshold_routes_fewer_callers_without_asking() -> None:
+    loose = {r.language: r.confident for r in accuracy_report(UTTERANCES, 0.5)}
+    strict = {r.language: r.confident for r in accuracy_report(UTTERANCES, 0.8)}
+    assert all(strict[language] <= loose[language] for language in loose)
+
+
+def test_malformed_labelled_row_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "u.tsv"
+    path.write_text("language\tsubject\tutterance\nen\tassualt\ta guard hit me\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"u\.tsv, line 2: unknown subject 'assualt'"):
+        list(read_utterances(path))
+
+
+# --- the command -----------------------------------------------------------------------------
+
+
+def test_classifier_command_prints_a_row_per_language() -> None:
+    result = CliRunner().invoke(classifier_command, ["--threshold", "0.6"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "threshold 0.60"
+    assert [line.split()[0] for line in lines[2:4]] == ["en", "es"]
+
+
+def test_classifier_command_rejects_a_threshold_above_one() -> None:
+    result = CliRunner().invoke(classifier_command, ["--threshold", "1.5"])
+    assert result.exit_code != 0
+
+
+def test_classifier_command_lists_misses_on_request(tmp_path: Path) -> None:
+    data = tmp_path / "u.tsv"
+    data.write_text("language\tsubject\tutterance\nen\tother\ta guard hit me\n", encoding="utf-8")
+    result = CliRunner().invoke(classifier_command, ["--data", str(data), "--misses"])
+    assert result.exit_code == 0, result.output
+    assert "expected other" in result.output and "got assault" in result.output
+
+
+# --- the phrase file ---------------------------------------------------------------------------
+
+
+def test_shipped_phrase_file_loads() -> None:
+    book = PhraseBook.load(PHRASES_FILE)
+    assert {"en", "es"} <= set(book.languages)
+
+
+def test_a_language_is_added_by_data_alone(tmp_path: Path) -> None:
+    book = phrase_book(tmp_path, '[pt.assault]\nstrong = ["me bateu", "agred*"]\n')
+    assert book.classify("o guarda me bateu", "pt").subject == Subject.ASSAULT
+    assert book.classify("fui agredido", "pt-BR").subject == Subject.ASSAULT
+
+
+def test_a_language_without_spaces_matches_inside_the_text(tmp_path: Path) -> None:
+    book = phrase_book(
+        tmp_path, '[options.zh]\nword_boundaries = false\n[zh.legal_access]\nstrong = ["律师"]\n'
+    )
+    assert book.classify("我不能和我的律师说话", "zh").subject == Subject.LEGAL_ACCESS
+
+
+def test_a_script_whose_vowel_signs_are_marks_keeps_them(tmp_path: Path) -> None:
+    # "वकील" (lawyer) must not match "वक ल" with its vowel sign stripped, nor lose it.
+    book = phrase_book(
+        tmp_path, '[options.hi]\nstrip_marks = false\n[hi.legal_access]\nstrong = ["वकील"]\n'
+    )
+    assert book.classify("मुझे अपने वकील से बात करनी है", "hi").subject == Subject.LEGAL_ACCESS
+    assert normalize("वकील", strip_marks=False) == "वकील"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[en.assualt]\nstrong = ["hit me"]\n', r"\[en\.assualt\] is not a subject"),
+        ('[en.assault]\nstorng = ["hit me"]\n', r"has 'storng'"),
+        ('[en.assault]\nstrong = [""]\n', r"non-empty string"),
+        ('[options.en]\nignroe = ["x"]\n', r"unknown key"),
+        ('[en.assault]\nstrong = ["hit me"\n', r"not valid TOML"),
+    ],
+)
+def test_a_broken_phrase_file_names_the_file_and_the_fix(
+    tmp_path: Path, body: str, message: str
+) -> None:
+    with pytest.raises(PhraseBookError, match=message) as caught:
+        phrase_book(tmp_path, body)
+    assert "phrases.toml" in str(caught.value)
+
+
+def test_a_missing_phrase_file_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(PhraseBookError, match="nowhere.toml"):
+        PhraseBook.load(tmp_path / "nowhere.toml")

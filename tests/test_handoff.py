@@ -1,0 +1,265 @@
+"""Open or closed, the caller reaches the queue or leaves a voicemail; nothing is lost or doubled."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from ivr.models import Call, QueueEntry, Voicemail
+from tests.conftest import Caller
+
+
+def report_assault(caller: Caller, language: str = "1") -> None:
+    caller.call()
+    caller.press(language)
+    caller.press("1")
+    caller.press("1")
+
+
+def count(app: Flask, model: type) -> int:
+    with app.extensions["ivr.db"]() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def the_call(app: Flask, caller: Caller) -> Call:
+    with app.extensions["ivr.db"]() as session:
+        call = session.scalar(select(Call).where(Call.call_sid == caller.call_sid))
+        assert call is not None
+        session.expunge_all()
+        return call
+
+
+@pytest.mark.parametrize(
+    ("moment", "is_open"),
+    [
+        ("2026-11-30T07:59:59-05:00", False),
+        ("2026-11-30T08:00:00-05:00", True),
+        ("2026-11-30T19:59:59-05:00", True),
+        ("2026-11-30T20:00:00-05:00", False),
+        ("2026-11-28T10:00:00-05:00", False),  # a Saturday
+        ("2026-07-03T10:00:00-04:00", False),  # Independence Day, observed on Friday
+        # DST begins Sunday 2026-03-08: 8 a.m. EDT on Monday is 12:00 UTC.
+        ("2026-03-09T11:59:59+00:00", False),
+        ("2026-03-09T12:00:00+00:00", True),
+        # DST ends Sunday 2026-11-01: 8 a.m. EST on Monday is 13:00 UTC.
+        ("2026-11-02T12:59:59+00:00", False),
+        ("2026-11-02T13:00:00+00:00", True),
+        ("2026-11-03T00:59:59+00:00", True),  # 7:59:59 p.m. EST
+        ("2026-11-03T01:00:00+00:00", False),
+    ],
+)
+def test_hand_off_follows_the_hours(caller_at: Callable[..., Caller], moment: str, is_open: bool) -> None:
+    caller = caller_at(moment)
+    report_assault(caller)
+    assert ("Enqueue" in caller.verbs()) is is_open
+    assert ("Record" in caller.verbs()) is not is_open
+
+
+def test_closed_on_a_holiday_says_which_and_when_the_line_opens(caller_at: Callable[..., Caller]) -> None:
+    caller = caller_at("2026-11-26T10:00:00-05:00")  # Thanksgiving
+    report_assault(caller)
+    heard = caller.heard_text()
+    assert "Today is Thanksgiving Day, a federal holiday." in heard
+    assert "The line opens again on Friday, November 27, at 8 AM Eastern Time." in heard
+    assert "You have 5 minutes. Press the pound key when you are finished." in heard
+
+
+def test_closed_message_in_spanish_says_the_day_in_spanish(caller_at: Callable[..., Caller]) -> None:
+    caller = caller_at("2026-07-03T10:00:00-04:00")
+    report_assault(caller, language="2")
+    heard = caller.heard_text()
+    assert "Hoy es el Día de la Independencia, un día feriado federal." in heard
+    assert "La línea vuelve a abrir el lunes, 6 de julio, a las 8 a.m., hora del Este." in heard
+
+
+def test_closed_on_friday_night_opens_monday(caller_at: Callable[..., Caller]) -> None:
+    caller = caller_at("2026-11-27T20:30:00-05:00")
+    report_assault(caller)
+    assert "Operators answer Monday to Friday, 8 a.m. to 8 p.m. Eastern Time" in caller.heard_text()
+    assert "The line opens again on Monday, November 30, at 8 AM Eastern Time." in caller.heard_text()
+
+
+def test_record_is_bounded_and_ends_with_pound(caller_at: Callable[..., Caller]) -> None:
+    caller = caller_at("2026-11-28T10:00:00-05:00")
+    report_assault(caller)
+    assert caller.twiml is not None
+    record = caller.twiml.find("Record")
+    assert record is not None
+    assert record.attrib["finishOnKey"] == "#"
+    assert record.attrib["maxLength"] == "300"
+    assert record.attrib["recordingStatusCallback"].endswith("/voice/voicemail/recording")
+
+
+def test_a_voicemail_is_one_work_item_however_often_twilio_repeats(
+    caller_at: Callable[..., Caller],
+) -> None:
+    caller = caller_at("2026-11-28T10:00:00-05:00")
+    app = caller.client.application
+    report_assault(caller)
+    record_twiml = caller.twiml
+    caller.record(seconds=42)
+    assert "Your message was saved." in caller.heard_text()
+    # Twilio repeats the recording callback and the Record action.
+    url = f"https://api.twilio.com/2010-04-01/Accounts/AC{'0' * 32}/Recordings/RE{'4' * 32}"
+    caller.recording_callback("/voice/voicemail/recording", "RE" + "4" * 32, url, 42)
+    caller.recording_callback("/voice/voicemail/recording", "RE" + "4" * 32, url, 42)
+    caller.twiml = record_twiml
+    caller.record(seconds=42)
+    assert "Your message was saved." in caller.heard_text()
+    assert count(app, Voicemail) == 1
+    with app.extensions["ivr.db"]() as session:
+        voicemail = session.scalar(select(Voicemail))
+        assert voicemail is not None
+        assert (voicemail.subject, voicemail.priority, voicemail.urgent) == ("assault", 1, True)
+        assert voicemail.left_after_hours and str(voicemail.work_on) == "2026-11-30"
+        assert voicemail.duration_seconds == 42 and voicemail.language == "en"
+    caller.hang_up()
+    assert the_call(app, caller).outcome == "voicemail"
+
+
+def test_silence_at_the_tone_is_asked_again_once(caller_at: Callable[..., Caller]) -> None:
+    caller = caller_at("2026-11-28T10:00:00-05:00")
+    report_assault(caller)
+    assert caller.twiml is not None
+    redirect = caller.twiml.find("Redirect")
+    assert redirect is not None and redirect.text
+    caller._answer(redirect.text)
+    assert "I did not hear a message." in caller.heard_text()
+    assert "Record" in caller.verbs()
+    caller._answer(caller.twiml.find("Redirect").text)  # type: ignore[union-attr]
+    assert caller.verbs()[-1] == "Hangup"
+
+
+def test_recording_callback_without_a_call_record_still_keeps_the_message(app: Flask, caller: Caller) -> None:
+    url = f"https://api.twilio.com/2010-04-01/Accounts/AC{'0' * 32}/Recordings/RE{'5' * 32}"
+    caller.recording_callback("/voice/voicemail/recording", "RE" + "5" * 32, url, 30)
+    assert count(app, Voicemail) == 1
+
+
+def test_queue_entry_is_real_with_priority_and_position(app: Flask) -> None:
+    general = Caller(app.test_client(), call_sid="CA" + "a" * 32)
+    general.call()
+    general.press("1")
+    general.press("4")  # anyone else
+    general.press("9")  # general inquiry
+    urgent = Caller(app.test_client(), call_sid="CA" + "b" * 32)
+    report_assault(urgent)
+    general.wait_in_queue()
+    assert "You are number 2 in line." in general.heard_text()
+    assert "To leave a message instead, press 1 at any time." in general.heard_text()
+    urgent.wait_in_queue()
+    assert "You are number 1 in line." in urgent.heard_text()
+    with app.extensions["ivr.db"]() as session:
+        entries = {e.call.call_sid: e for e in session.scalars(select(QueueEntry))}
+        assert entries[urgent.call_sid].priority == 1
+        assert entries[general.call_sid].priority == 3
+        assert entries[general.call_sid].last_position == 2
+
+
+def test_enqueue_sets_an_explicit_max_size_and_a_wait_loop(caller: Caller) -> None:
+    report_assault(caller)
+    enqueue = caller.enqueue()
+    assert enqueue.attrib["maxQueueSize"] == "200"
+    assert enqueue.attrib["waitUrl"].endswith("/voice/queue/wait")
+    caller.wait_in_queue()
+    gather = caller.gather()
+    assert gather.attrib["numDigits"] == "1"
+    assert [child.tag for child in gather] == ["Say", "Say", "Pause"]
+
+
+def test_position_is_not_repeated_every_loop(caller: Caller) -> None:
+    report_assault(caller)
+    caller.wait_in_queue(queue_time=5)
+    assert caller.heard()
+    caller.wait_in_queue(queue_time=20)
+    assert caller.heard() == []
+
+
+def test_long_wait_offers_voicemail(app_at: Callable[..., Flask]) -> None:
+    app = app_at("2026-11-30T10:00:00-05:00", IVR_MAX_QUEUE_WAIT="600")
+    caller = Caller(app.test_client())
+    report_assault(caller)
+    caller.wait_in_queue(queue_time=650)
+    assert "To leave a message now, press 1." in caller.heard_text()
+
+
+def test_pressing_1_in_the_queue_leaves_a_voicemail(app: Flask, caller: Caller) -> None:
+    report_assault(caller)
+    enqueue = caller.enqueue()
+    caller.wait_in_queue()
+    caller._answer(caller.gather().attrib["action"], "queue_wait", Digits="1")
+    assert caller.verbs() == ["Leave"]
+    caller.twiml = enqueue_parent(enqueue)
+    caller.leave_queue("leave")
+    assert "You can leave a message." in caller.heard_text()
+    assert "Our operators are not available" not in caller.heard_text()  # the line is open
+    caller.record()
+    caller.hang_up()
+    call = the_call(app, caller)
+    assert call.outcome == "voicemail"
+    with app.extensions["ivr.db"]() as session:
+        entry = session.scalar(select(QueueEntry))
+        assert entry is not None and entry.result == "leave" and entry.left_at is not None
+
+
+def enqueue_parent(enqueue):  # type: ignore[no-untyped-def]
+    from xml.etree import ElementTree
+
+    response = ElementTree.Element("Response")
+    response.append(enqueue)
+    return response
+
+
+def test_answered_call_is_recorded_with_its_wait(app: Flask, caller: Caller) -> None:
+    report_assault(caller)
+    caller.leave_queue("bridged", queue_time=75)
+    assert "Thank you for calling. Goodbye." in caller.heard()
+    caller.hang_up()
+    call = the_call(app, caller)
+    assert call.outcome == "answered" and call.duration_seconds == 95
+    with app.extensions["ivr.db"]() as session:
+        entry = session.scalar(select(QueueEntry))
+        assert entry is not None and entry.wait_seconds == 75
+
+
+def test_full_queue_apologises_and_takes_a_message(caller: Caller) -> None:
+    report_assault(caller)
+    caller.leave_queue("queue-full")
+    assert "we cannot connect you to an operator right now" in caller.heard_text()
+    assert "Record" in caller.verbs()
+
+
+@pytest.mark.parametrize(
+    ("presses", "outcome"),
+    [([], "abandoned_in_menu"), (["1", "1"], "abandoned_in_menu"), (["1", "1", "1"], "abandoned_in_queue")],
+)
+def test_hang_ups_are_recorded_as_what_they_are(
+    app: Flask, caller: Caller, presses: list[str], outcome: str
+) -> None:
+    caller.call()
+    for key in presses:
+        caller.press(key)
+    caller.hang_up()
+    caller.hang_up()  # Twilio may repeat the status callback
+    call = the_call(app, caller)
+    assert call.outcome == outcome and call.final_status == "completed"
+
+
+def test_hang_up_in_the_queue_leaves_the_queue(app: Flask, caller: Caller) -> None:
+    report_assault(caller)
+    caller.leave_queue("hangup")
+    caller.hang_up()
+    with app.extensions["ivr.db"]() as session:
+        entry = session.scalar(select(QueueEntry))
+        assert entry is not None and entry.result == "hangup"
+    assert the_call(app, caller).outcome == "abandoned_in_queue"
+
+
+def test_hang_up_in_voicemail(caller_at: Callable[..., Caller]) -> None:
+    caller = caller_at("2026-11-28T10:00:00-05:00")
+    report_assault(caller)
+    caller.hang_up()
+    assert the_call(caller.client.application, caller).outcome == "abandoned_in_voicemail"

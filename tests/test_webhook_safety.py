@@ -1,0 +1,201 @@
+"""A webhook never answers a caller with a 500 or silence, refuses the unsigned, and leaks nothing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from ivr import create_app, flow
+from ivr.config import ConfigError, load_settings
+from ivr.models import Call, CallEvent
+from tests.conftest import AUTH_TOKEN, PUBLIC_URL, Caller, Twilio, settings_env, sign
+
+
+def test_unsigned_request_is_refused(app: Flask) -> None:
+    response = app.test_client().post("/voice/incoming", data={"CallSid": "CA1", "From": "+15555550123"})
+    assert response.status_code == 403
+
+
+def test_request_signed_with_another_token_is_refused(app: Flask) -> None:
+    params = {"CallSid": "CA1", "From": "+15555550123"}
+    signature = sign(PUBLIC_URL + "/voice/incoming", params, token="f" * 32)
+    response = app.test_client().post(
+        "/voice/incoming", data=params, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 403
+
+
+def test_signature_is_checked_against_the_public_url_not_the_host_header(app: Flask) -> None:
+    params = {"CallSid": "CA1", "From": "+15555550123"}
+    forged = sign("http://attacker.example/voice/incoming", params)
+    response = app.test_client().post(
+        "/voice/incoming",
+        data=params,
+        headers={"X-Twilio-Signature": forged, "Host": "attacker.example"},
+        base_url="http://attacker.example",
+    )
+    assert response.status_code == 403
+
+
+def test_tampered_parameters_are_refused(app: Flask) -> None:
+    params = {"CallSid": "CA1", "Digits": "1"}
+    signature = sign(PUBLIC_URL + "/voice/gather?step=1", params)
+    response = app.test_client().post(
+        "/voice/gather?step=1", data=params | {"Digits": "2"}, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 403
+
+
+def test_refusal_is_logged_without_the_body(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING):
+        app.test_client().post("/voice/incoming", data={"From": "+15555550123", "SpeechResult": "secret"})
+    assert "refused unsigned voice request: POST /voice/incoming" in caplog.text
+    assert "5555550123" not in caplog.text and "secret" not in caplog.text
+
+
+def test_a_repeated_request_gets_the_same_answer_and_counts_once(app: Flask, caller: Caller) -> None:
+    caller.call()
+    action = caller.gather().attrib["action"]
+    first = caller.post(action, Digits="2").data
+    again = caller.post(action, Digits="2").data
+    assert first == again
+    repeated_incoming = caller.post("/voice/incoming").data
+    assert repeated_incoming == first
+    with app.extensions["ivr.db"]() as session:
+        assert [e.event for e in session.scalars(select(CallEvent))] == ["call_started", "digits_received"]
+        call = session.scalar(select(Call))
+        assert call is not None and call.state == flow.CALLER_TYPE_MENU and call.step == 2
+
+
+def test_an_error_inside_a_call_apologises_and_queues_when_open(
+    app: Flask, caller: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caller.call()
+    caller.press("2")
+
+    def broken(*_args: object) -> flow.Turn:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(flow, "advance", broken)
+    caller.press("1")
+    assert caller.heard()[0] == "Lo sentimos, tuvimos un problema de nuestro lado."
+    caller.enqueue()
+
+
+def test_an_error_when_closed_apologises_and_takes_a_message(
+    caller_at: Callable[..., Caller], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caller = caller_at("2026-11-28T23:00:00-05:00")
+    caller.call()
+
+    def broken(*_args: object) -> flow.Turn:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(flow, "advance", broken)
+    caller.press("1")
+    assert "We are sorry, something went wrong on our side." in caller.heard()
+    assert "Record" in caller.verbs()
+
+
+def down_app(tmp_path: Path, moment: str) -> Flask:
+    # Nothing listens on port 9: the database is down.
+    env = settings_env(
+        tmp_path, DATABASE_URL="postgresql+psycopg://ivr@127.0.0.1:9/ivr", IVR_FIXED_TIME=moment
+    )
+    return create_app(env)
+
+
+@pytest.mark.parametrize(
+    ("moment", "verb"), [("2026-11-30T10:00:00-05:00", "Enqueue"), ("2026-11-28T10:00:00-05:00", "Record")]
+)
+def test_fallback_answers_usefully_with_the_database_down(tmp_path: Path, moment: str, verb: str) -> None:
+    caller = Caller(down_app(tmp_path, moment).test_client())
+    caller._answer("/voice/fallback", ErrorCode="11200", ErrorUrl=PUBLIC_URL + "/voice/incoming")
+    assert "We are sorry, something went wrong on our side." in caller.heard()
+    assert "Lo sentimos, tuvimos un problema de nuestro lado." in caller.heard()
+    assert verb in caller.verbs()
+
+
+def test_incoming_with_the_database_down_still_reaches_a_person(tmp_path: Path) -> None:
+    caller = Caller(down_app(tmp_path, "2026-11-30T10:00:00-05:00").test_client())
+    caller.call()
+    caller.enqueue()
+    # and the queue's result and voicemail steps still answer without the database
+    caller.leave_queue("leave")
+    assert "Record" in caller.verbs()
+    caller.record()
+    assert "Thank you. Your message was saved." in caller.heard_text()
+
+
+def test_fallback_during_a_call_keeps_the_callers_language(app: Flask, caller: Caller) -> None:
+    caller.call()
+    caller.press("2")
+    caller._answer("/voice/fallback", ErrorCode="11200", ErrorUrl=PUBLIC_URL + "/voice/gather")
+    assert caller.heard()[0] == "Lo sentimos, tuvimos un problema de nuestro lado."
+    caller.enqueue()
+
+
+def test_phone_numbers_are_encrypted_at_rest_and_absent_from_logs(
+    app: Flask, caller: Caller, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        caller.call()
+        caller.press("1")
+        caller.press("1")
+        caller.say("a guard hit me")
+        caller.hang_up()
+    with app.extensions["ivr.engine"].connect() as connection:
+        row = connection.exec_driver_sql("SELECT caller_number, subject_transcript FROM calls").one()
+    assert "5555550123" not in row[0] and "guard" not in row[1]
+    with app.extensions["ivr.db"]() as session:
+        call = session.scalar(select(Call))
+        assert call is not None and call.caller_number == "+15555550123"
+    assert "5555550123" not in caplog.text and "guard" not in caplog.text
+
+
+def test_twilio_helper_signs_like_twilio(app: Flask) -> None:
+    # The same request with the signature Twilio's own library computes is accepted.
+    response = Twilio(app.test_client()).post("/voice/incoming")
+    assert response.status_code == 200
+
+
+def base_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "SECRET_KEY": "s" * 40,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "IVR_DATA_KEY": settings_env(tmp_path)["IVR_DATA_KEY"],
+        "IVR_PUBLIC_URL": PUBLIC_URL,
+    }
+
+
+def test_production_refuses_to_start_without_a_real_auth_token(tmp_path: Path) -> None:
+    env = base_env(tmp_path) | {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": ""}
+    with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN"):
+        load_settings(env, tmp_path)
+
+
+def test_production_refuses_a_fixed_clock(tmp_path: Path) -> None:
+    env = base_env(tmp_path) | {"IVR_ENV": "production", "IVR_FIXED_TIME": "2026-11-30T10:00:00-05:00"}
+    with pytest.raises(ConfigError, match="IVR_FIXED_TIME"):
+        load_settings(env, tmp_path)
+
+
+def test_fixed_time_without_an_offset_is_refused_clearly(tmp_path: Path) -> None:
+    env = base_env(tmp_path) | {"IVR_ENV": "testing", "IVR_FIXED_TIME": "2026-11-30T10:00:00"}
+    with pytest.raises(ConfigError, match="no UTC offset"):
+        load_settings(env, tmp_path)
+
+
+def test_development_generates_and_keeps_its_secrets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = load_settings({"IVR_ENV": "development"}, tmp_path)
+    assert "Development secrets generated" in capsys.readouterr().out
+    second = load_settings({"IVR_ENV": "development"}, tmp_path)
+    assert first.twilio_auth_token == second.twilio_auth_token and len(first.secret_key) == 64
+    assert first.data_keys == second.data_keys
