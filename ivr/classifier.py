@@ -175,6 +175,8 @@ def _parse_book(data: dict[str, Any], path: Path) -> PhraseBook:
             f"({exc!r}). Fix: restore the [scoring] table."
         ) from exc
     options = data.get("options", {})
+    for code, language_options in options.items():
+        _check_options(code, language_options, path)
     languages: dict[str, _Language] = {}
     for code, tables in data.items():
         if code in ("scoring", "options"):
@@ -182,14 +184,8 @@ def _parse_book(data: dict[str, Any], path: Path) -> PhraseBook:
         if not isinstance(tables, dict):
             raise PhraseBookError(f"{path}: [{code}] must be a table of subjects.")
         language_options = options.get(code, {})
-        unknown_options = set(language_options) - _OPTION_KEYS
-        if unknown_options:
-            raise PhraseBookError(
-                f"{path}: [options.{code}] has unknown key(s) {sorted(unknown_options)}. "
-                f"Fix: use only {', '.join(sorted(_OPTION_KEYS))}."
-            )
-        strip_marks = bool(language_options.get("strip_marks", True))
-        word_boundaries = bool(language_options.get("word_boundaries", True))
+        strip_marks = language_options.get("strip_marks", True)
+        word_boundaries = language_options.get("word_boundaries", True)
         cues: list[_Cue] = []
         for phrase in language_options.get("ignore", []):
             cues.append(_cue(phrase, None, float("inf"), False, strip_marks, word_boundaries))
@@ -227,6 +223,23 @@ def _parse_book(data: dict[str, Any], path: Path) -> PhraseBook:
         cues.sort(key=lambda c: (-c.weight, -sum(len(p) for p in c.parts)))
         languages[code] = _Language(tuple(cues), strip_marks, word_boundaries)
     return PhraseBook(languages, floor)
+
+
+def _check_options(code: str, language_options: object, path: Path) -> None:
+    if not isinstance(language_options, dict):
+        raise PhraseBookError(f"{path}: [options.{code}] must be a table.")
+    unknown = set(language_options) - _OPTION_KEYS
+    if unknown:
+        raise PhraseBookError(
+            f"{path}: [options.{code}] has unknown key(s) {sorted(unknown)}. "
+            f"Fix: use only {', '.join(sorted(_OPTION_KEYS))}."
+        )
+    for flag in ("strip_marks", "word_boundaries"):
+        if not isinstance(language_options.get(flag, True), bool):
+            raise PhraseBookError(f"{path}: [options.{code}] {flag} must be true or false (no quotes).")
+    ignore = language_options.get("ignore", [])
+    if not isinstance(ignore, list) or not all(isinstance(p, str) and p.strip() for p in ignore):
+        raise PhraseBookError(f"{path}: [options.{code}] ignore must be a list of phrases in double quotes.")
 
 
 def _cue(

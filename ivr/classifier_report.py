@@ -1,4 +1,4 @@
-"""Measure the subject classifier on labelled utterances, per language, for `flask ivr classifier`."""
+"""Measure the subject classifier on labelled utterances, per language (`flask ivr classifier`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import click
 from ivr.classifier import PHRASES_FILE, PhraseBook, default_phrase_book
 from ivr.subjects import Subject
 
-UTTERANCES_FILE = Path(__file__).resolve().parent.parent / "tests" / "data" / "subject_utterances.tsv"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+UTTERANCES_FILE = PROJECT_ROOT / "tests" / "data" / "subject_utterances.tsv"
 DEFAULT_THRESHOLD = 0.6
 
 

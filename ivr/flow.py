@@ -41,6 +41,7 @@ VOICEMAIL = "voicemail"
 GOODBYE = "goodbye"
 ENDED = "ended"
 
+RECOGNITION_FLOOR = 0.5  # Twilio's speech confidence below which the words themselves are doubtful
 MAX_ATTEMPTS = 3  # no input or a wrong answer three times: take the safe default, never hang up
 
 
@@ -250,9 +251,11 @@ def subject_words(call: CallRecord, event: Event, facts: Facts) -> Turn | None:
     found = facts.classify(event.speech, call.language or "en")
     if found.subject is None:
         return None
-    # A recogniser unsure of the words makes the subject unsure too.
-    confidence = found.confidence * (event.confidence if event.confidence is not None else 1.0)
-    if confidence >= facts.confidence_threshold:
+    # Two separate doubts: the recogniser unsure of the words, or the words unsure of the subject.
+    # Either one sends the caller to confirm by keypad.
+    confidence = found.confidence
+    heard_clearly = event.confidence is None or event.confidence >= RECOGNITION_FLOOR
+    if heard_clearly and confidence >= facts.confidence_threshold:
         call.subject, call.subject_source, call.subject_confidence = (
             found.subject,
             "speech",
@@ -486,7 +489,6 @@ class Menu:
     on_exhausted: Callable[[CallRecord, Facts], Turn]
     keys: str  # for the printed table: what the keypad accepts
     entry: bool = False  # several digits ended by #, rather than a single key
-    hints: tuple[str, ...] = ()  # speech hints, in the caller's language (later: per language)
 
 
 # What each menu says; `*` and a wrong answer bring the same words again.
@@ -545,7 +547,6 @@ MENUS: dict[str, Menu] = {
             language_words,
             _to_operator,
             "1 English, 2 Spanish, 3 other languages",
-            hints=("English", "Español", "Spanish", "other language"),
         ),
         Menu(
             OTHER_LANGUAGE_MENU,
@@ -554,17 +555,6 @@ MENUS: dict[str, Menu] = {
             language_words,
             _interpreter_for_anyone,
             "1-9 a language (to an interpreter), 0 any other language",
-            hints=(
-                "Portuguese",
-                "Creole",
-                "Mandarin",
-                "Punjabi",
-                "Hindi",
-                "Russian",
-                "French",
-                "Arabic",
-                "Vietnamese",
-            ),
         ),
         Menu(
             CALLER_TYPE_MENU,
@@ -573,7 +563,6 @@ MENUS: dict[str, Menu] = {
             caller_type_words,
             _to_operator,
             "1 detained, 2 about someone detained, 3 attorney, 4 anyone else",
-            hints=("detained", "family", "attorney", "lawyer"),
         ),
         Menu(
             SUBJECT_MENU,
@@ -590,7 +579,6 @@ MENUS: dict[str, Menu] = {
             subject_confirm_words,
             subject_confirm_exhausted,
             "1 right, 2 the list",
-            hints=("yes", "no"),
         ),
         Menu(
             A_NUMBER_ENTRY,
@@ -608,7 +596,6 @@ MENUS: dict[str, Menu] = {
             a_number_confirm_words,
             keep_a_number,
             "1 right, 2 again, 3 skip",
-            hints=("yes", "no"),
         ),
         Menu(
             FIELD_OFFICE_MENU,
@@ -634,7 +621,6 @@ MENUS: dict[str, Menu] = {
             operator_offer_words,
             _to_operator,
             "1 an operator, 2 end the call",
-            hints=("operator", "yes", "no"),
         ),
     )
 }

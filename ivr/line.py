@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
+from ivr.classifier import default_phrase_book
 from ivr.config import Settings
 from ivr.field_offices import FieldOffices
 from ivr.hours import Schedule
@@ -31,6 +32,8 @@ class Line:
 
 def init_app(app: Flask) -> None:
     app.extensions["ivr.line"] = Line.load(app.config["IVR"])
+    # Read the speech phrases now, so a broken file stops start-up rather than a caller's turn.
+    default_phrase_book()
 
 
 def current_line() -> Line:

@@ -58,7 +58,7 @@ class Call(Base):
     a_number_skipped: Mapped[bool] = mapped_column(Boolean, default=False)
     third_party: Mapped[bool] = mapped_column(Boolean, default=False)
     state_choices: Mapped[str | None] = mapped_column(String(40))
-    field_office: Mapped[str | None] = mapped_column(String(40))
+    field_office: Mapped[str | None] = mapped_column(String(200))
     priority: Mapped[int | None] = mapped_column(Integer)
 
     outcome: Mapped[str | None] = mapped_column(String(30), index=True)

@@ -139,6 +139,22 @@ def load_voices(path: Path) -> dict[str, Voice]:
     return voices
 
 
+def load_hints(path: Path) -> dict[str, dict[str, list[str]]]:
+    if not path.exists():
+        return {}
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise PromptError(f"{path}: {error}. Fix the TOML syntax there.") from None
+    for menu, by_language in raw.items():
+        for language, words in by_language.items():
+            if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                raise PromptError(
+                    f"{path}:{_line_of(path, f'{language} =')}: [{menu}] {language} must be a list of words."
+                )
+    return raw
+
+
 def po_path(locales: Path, language: str) -> Path:
     return locales / language / "LC_MESSAGES" / "messages.po"
 
@@ -191,9 +207,16 @@ def update_translations(prompts: dict[str, Prompt], locales: Path, language: str
 class Phrasebook:
     """Everything the line can say, in every language it speaks."""
 
-    def __init__(self, prompts: dict[str, Prompt], voices: dict[str, Voice], locales: Path) -> None:
+    def __init__(
+        self,
+        prompts: dict[str, Prompt],
+        voices: dict[str, Voice],
+        locales: Path,
+        hints: dict[str, dict[str, list[str]]] | None = None,
+    ) -> None:
         self.prompts = prompts
         self.voices = voices
+        self._hints = hints or {}
         self._translations = {
             language: load_translations(locales, language) for language in voices if language != "en"
         }
@@ -201,7 +224,16 @@ class Phrasebook:
 
     @classmethod
     def load(cls, catalog: Path, voices: Path, locales: Path) -> Phrasebook:
-        return cls(load_catalog(catalog), load_voices(voices), locales)
+        return cls(
+            load_catalog(catalog),
+            load_voices(voices),
+            locales,
+            load_hints(catalog.parent / "speech_hints.toml"),
+        )
+
+    def hints(self, menu: str, language: str) -> list[str]:
+        """Words a recogniser should expect at a menu, in one language."""
+        return self._hints.get(menu, {}).get(language, [])
 
     def text(self, key: str, language: str, **values: object) -> str:
         """Return the prompt in the language, its placeholders filled; English where none exists."""

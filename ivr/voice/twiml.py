@@ -53,6 +53,9 @@ class Speaker:
         for item in said:
             self.say(parent, item)
 
+    def hints(self, menu: str) -> list[str]:
+        return [hint for language in self.languages for hint in self.line.phrasebook.hints(menu, language)]
+
     def speech_language(self) -> str | None:
         # Before a language is chosen, listen in Spanish: most callers speak it (domain-facts.md).
         return self.line.phrasebook.voices[self.language].speech_language
@@ -94,14 +97,11 @@ def menu(
         action_on_empty_result=True,
         timeout=10 if menu.entry else 6,
         **({"finish_on_key": "#"} if menu.entry else {"num_digits": 1}),
-        **(
-            {"language": speech_language, "speech_timeout": "auto", "hints": ", ".join(menu.hints)}
-            if speech_language and menu.hints
-            else {"language": speech_language, "speech_timeout": "auto"}
-            if speech_language
-            else {}
-        ),
+        **({"language": speech_language, "speech_timeout": "auto"} if speech_language else {}),
     )
+    hints = speaker.hints(menu.state)
+    if speech_language and hints:
+        gather.attrs["hints"] = ", ".join(hints)
     speaker.say_all(gather, before)
     speaker.say_all(gather, menu.prompt(call, facts))
 

@@ -105,7 +105,7 @@ def take_turn(
             state=from_state,
             event=turn.event or "system",
             input_kind=input_kind,
-            value=value,
+            value=value[:200] if value else None,
             result=(turn.result or turn.state)[:60],
         )
     )

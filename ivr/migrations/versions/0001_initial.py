@@ -47,7 +47,7 @@ def upgrade() -> None:
         sa.Column("a_number_skipped", sa.Boolean(), nullable=False),
         sa.Column("third_party", sa.Boolean(), nullable=False),
         sa.Column("state_choices", sa.String(length=40), nullable=True),
-        sa.Column("field_office", sa.String(length=40), nullable=True),
+        sa.Column("field_office", sa.String(length=200), nullable=True),
         sa.Column("priority", sa.Integer(), nullable=True),
         sa.Column("outcome", sa.String(length=30), nullable=True),
         sa.Column("final_status", sa.String(length=20), nullable=True),
