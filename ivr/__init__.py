@@ -22,11 +22,12 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from ivr import cli, db, line, voice
+    from ivr import audio_files, cli, db, line, voice
 
     db.init_app(app)
     line.init_app(app)
     app.register_blueprint(voice.bp)
+    app.register_blueprint(audio_files.bp)
     cli.init_app(app)
 
     @app.get("/health")

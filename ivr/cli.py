@@ -9,7 +9,7 @@ from flask.cli import AppGroup, with_appcontext
 from ivr import db, flow
 from ivr.cli_hours import hours_check_command, hours_command
 from ivr.line import current_line
-from ivr.prompts import update_translations, write_template
+from ivr.prompts import update_translations, voice_problems, write_template
 
 ivr_group = AppGroup("ivr", help="Run and look after the Detention Reporting and Information Line.")
 
@@ -69,13 +69,39 @@ def prompts_group() -> None:
 @prompts_group.command("check")
 @with_appcontext
 def prompts_check() -> None:
-    """Fail, naming each gap, when a prompt lacks a translation or uses the wrong placeholders."""
-    gaps = current_line().phrasebook.gaps()
+    """Fail, naming each gap: a missing translation, a missing audio file, or an untested voice."""
+    line = current_line()
+    gaps = line.phrasebook.gaps() + voice_problems(line.phrasebook.voices)
+    names = line.names_spoken()
+    for language, voice in line.phrasebook.voices.items():
+        if voice.plays_audio:
+            gaps += [
+                f"{language}: audio file {path} is missing" for path in line.audio.missing(language, names)
+            ]
     for gap in gaps:
         click.echo(gap, err=True)
     if gaps:
         raise click.ClickException(f"{len(gaps)} gap(s) in the prompts.")
-    click.echo("Every prompt is translated in every language.")
+    click.echo(
+        f"Every prompt is translated in {len(line.phrasebook.voices)} languages; every voice is in "
+        "Twilio's table; every audio file is in place."
+    )
+
+
+@prompts_group.command("build")
+@click.option(
+    "--language", "languages", multiple=True, help="Only these languages (default: all played ones)."
+)
+@with_appcontext
+def prompts_build(languages: tuple[str, ...]) -> None:
+    """Make the audio files of languages Twilio cannot speak with espeak-ng; keep human recordings."""
+    line = current_line()
+    for language, voice in line.phrasebook.voices.items():
+        if voice.plays_audio and (not languages or language in languages):
+            made, kept, removed = line.audio.build(language, line.names_spoken(language))
+            click.echo(
+                f"{language}: {made} made, {kept} kept (current, or recorded by a person), {removed} removed"
+            )
 
 
 ivr_group.add_command(hours_command)

@@ -32,6 +32,7 @@ class Settings:
     field_offices_path: Path
     voices_path: Path
     prompt_catalog_path: Path
+    audio_path: Path
     locales_path: Path
     queue_name: str
     queue_max_size: int
@@ -173,6 +174,7 @@ def load_settings(environ: dict[str, str] | None = None, instance_path: Path | N
         ),
         voices_path=Path(environ.get("IVR_VOICES", PROJECT_ROOT / "prompts" / "voices.toml")),
         prompt_catalog_path=PROJECT_ROOT / "prompts" / "catalog.toml",
+        audio_path=PROJECT_ROOT / "prompts" / "audio",
         locales_path=PROJECT_ROOT / "locales",
         queue_name=environ.get("IVR_QUEUE_NAME", "operators"),
         queue_max_size=_int(environ, "IVR_QUEUE_MAX_SIZE", 200),

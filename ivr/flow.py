@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from ivr import speech
-from ivr.languages import OTHER_LANGUAGE_BY_DIGIT
+from ivr.languages import ANY_OTHER_LANGUAGE, OPERATOR_LANGUAGES, OTHER_LANGUAGE_BY_DIGIT, OTHER_LANGUAGES
 from ivr.prompts import Digits, PromptText, Said
 from ivr.subjects import (
     CALLER_TYPE_BY_DIGIT,
@@ -98,6 +98,7 @@ class Facts:
     offices: FieldOffices
     classify: Callable[[str, str], Classification]
     confidence_threshold: float
+    heard_languages: frozenset[str] = frozenset({"en", "es"})  # speech recognised; others keypad-only
 
 
 @dataclass
@@ -133,13 +134,21 @@ def hand_off(call: CallRecord, facts: Facts, said: Sequence[Said] = ()) -> Turn:
 # --- Language -------------------------------------------------------------------------------
 
 
-def choose_language(call: CallRecord, language: str) -> Turn:
+def choose_language(call: CallRecord, facts: Facts, language: str) -> Turn:
+    """The rest of the journey in the caller's language; without operators in it, an interpreter."""
     call.language = language
-    return Turn(CALLER_TYPE_MENU, [Said("safety_notice")], result=f"language {language}")
+    said = [Said("safety_notice")]
+    if language not in facts.heard_languages:
+        said.append(Said("keypad_only_notice"))
+    result = f"language {language}"
+    if language not in OPERATOR_LANGUAGES:
+        call.needs_interpreter = language
+        result += " (needs interpreter)"
+    return Turn(CALLER_TYPE_MENU, said, result=result)
 
 
 def choose_interpreter(call: CallRecord, facts: Facts, language: str) -> Turn:
-    """A language without operators goes straight to an operator who brings in an interpreter."""
+    """A language the line does not speak goes straight to an operator who brings in an interpreter."""
     call.needs_interpreter = language
     turn = hand_off(call, facts)
     turn.result = f"needs interpreter: {language}; " + turn.result
@@ -148,9 +157,9 @@ def choose_interpreter(call: CallRecord, facts: Facts, language: str) -> Turn:
 
 def language_key(call: CallRecord, key: str, facts: Facts) -> Turn | None:
     if key == "1":
-        return choose_language(call, "en")
+        return choose_language(call, facts, "en")
     if key == "2":
-        return choose_language(call, "es")
+        return choose_language(call, facts, "es")
     if key == "3":
         return Turn(OTHER_LANGUAGE_MENU, result="other languages")
     return None
@@ -158,16 +167,16 @@ def language_key(call: CallRecord, key: str, facts: Facts) -> Turn | None:
 
 def language_words(call: CallRecord, event: Event, facts: Facts) -> Turn | None:
     language = speech.language_named(event.speech)
-    if language in ("en", "es"):
-        return choose_language(call, language)
-    if language:
-        return choose_interpreter(call, facts, language)
-    return None
+    return choose_language(call, facts, language) if language else None
 
 
 def other_language_key(call: CallRecord, key: str, facts: Facts) -> Turn | None:
     language = OTHER_LANGUAGE_BY_DIGIT.get(key)
-    return choose_interpreter(call, facts, language.code) if language else None
+    if language is None:
+        return None
+    if language is ANY_OTHER_LANGUAGE:
+        return choose_interpreter(call, facts, language.code)
+    return choose_language(call, facts, language.code)
 
 
 # --- Who is calling -----------------------------------------------------------------------
@@ -493,17 +502,34 @@ class Menu:
 
 # What each menu says; `*` and a wrong answer bring the same words again.
 def language_prompt(call: CallRecord, facts: Facts) -> list[Said]:
+    """English and Spanish first, each offered in itself, then "other languages" in both."""
     return [
-        Said("language_menu_english", language="en"),
-        Said("language_menu_spanish", language="es"),
+        Said("offer_this_language", {"digit": 1}, language="en"),
+        Said("offer_this_language", {"digit": 2}, language="es"),
         Said("language_menu_other", language="en"),
         Said("language_menu_other", language="es"),
     ]
 
 
-def prompt_of(key: str, repeatable: bool = True) -> Callable[[CallRecord, Facts], list[Said]]:
+def other_language_prompt(call: CallRecord, facts: Facts) -> list[Said]:
+    """Each language offered in its own language, then "any other language" in English and Spanish."""
+    offers = [
+        Said("offer_this_language", {"digit": digit}, language=language.code)
+        for digit, language in OTHER_LANGUAGE_BY_DIGIT.items()
+        if language in OTHER_LANGUAGES
+    ]
+    return offers + [Said("other_language_any", language="en"), Said("other_language_any", language="es")]
+
+
+def prompt_of(
+    key: str, repeatable: bool = True, keypad_key: str | None = None
+) -> Callable[[CallRecord, Facts], list[Said]]:
+    """A menu's words; `keypad_key` replaces them where the caller's language cannot be heard."""
+
     def prompt(call: CallRecord, facts: Facts) -> list[Said]:
-        return [Said(key), Said("repeat_hint")] if repeatable else [Said(key)]
+        heard = call.language is None or call.language in facts.heard_languages
+        said = Said(key if heard or keypad_key is None else keypad_key)
+        return [said, Said("repeat_hint")] if repeatable else [said]
 
     prompt.__name__ = f"say_{key}"
     return prompt
@@ -550,7 +576,7 @@ MENUS: dict[str, Menu] = {
         ),
         Menu(
             OTHER_LANGUAGE_MENU,
-            prompt_of("other_language_menu"),
+            other_language_prompt,
             other_language_key,
             language_words,
             _interpreter_for_anyone,
@@ -566,7 +592,7 @@ MENUS: dict[str, Menu] = {
         ),
         Menu(
             SUBJECT_MENU,
-            prompt_of("subject_menu"),
+            prompt_of("subject_menu", keypad_key="subject_menu_keypad"),
             subject_key,
             subject_words,
             _to_operator,
@@ -599,7 +625,7 @@ MENUS: dict[str, Menu] = {
         ),
         Menu(
             FIELD_OFFICE_MENU,
-            prompt_of("field_office_menu", repeatable=False),
+            prompt_of("field_office_menu", repeatable=False, keypad_key="field_office_menu_keypad"),
             field_office_key,
             field_office_words,
             _to_operator,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import Flask, current_app
 
+from ivr.audio import AudioBook
 from ivr.classifier import default_phrase_book
 from ivr.config import Settings
-from ivr.field_offices import FieldOffices
+from ivr.field_offices import COVERED_STATES, FieldOffices
 from ivr.hours import Schedule
 from ivr.prompts import Phrasebook
 
@@ -28,6 +30,23 @@ class Line:
             FieldOffices.load(settings.field_offices_path),
             Phrasebook.load(settings.prompt_catalog_path, settings.voices_path, settings.locales_path),
         )
+
+    @cached_property
+    def audio(self) -> AudioBook:
+        return AudioBook(self.phrasebook, self.settings.audio_path)
+
+    @cached_property
+    def heard_languages(self) -> frozenset[str]:
+        """The languages whose speech Twilio recognises; the others answer menus by keypad."""
+        return frozenset(code for code, voice in self.phrasebook.voices.items() if voice.speech_language)
+
+    def names_spoken(self, language: str) -> set[str]:
+        """Names a played prompt may say: offices, states, closures (audio pieces are made for them)."""
+        names = {office.name for office in self.offices.offices}
+        names |= {self.offices.state_name(state, language) for state in COVERED_STATES}
+        for closure in (*self.schedule.closures, *self.schedule.short_days):
+            names.add(closure.translations.get(language, closure.reason))
+        return names
 
 
 def init_app(app: Flask) -> None:

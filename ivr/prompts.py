@@ -69,14 +69,51 @@ class Time:
 
 @dataclass(frozen=True)
 class Voice:
-    """How one language is spoken and heard: a <Say> voice/language pair from Twilio's table."""
+    """How one language is spoken and heard: a <Say> voice/language pair, or audio files to <Play>."""
 
     language: str
     name: str
-    say_language: str
-    voice: str
-    speech_language: str | None
+    say_language: str | None  # None: Twilio has no voice for it; prompts are played from audio
+    voice: str | None
+    speech_language: str | None  # None: Twilio cannot recognise it; its menus are keypad-only
     locale: str
+    espeak_voice: str | None = None  # renders the audio files of a language Twilio cannot speak
+    # Where Babel's data for a locale is missing (Haitian Creole falls back to French names):
+    weekdays: tuple[str, ...] = ()  # Monday first
+    months: tuple[str, ...] = ()
+    day_format: str = ""  # e.g. "{weekday} {day} {month}"
+    time_format: str = ""  # e.g. "{hour}è"
+
+    @property
+    def plays_audio(self) -> bool:
+        return self.voice is None
+
+
+# Twilio <Say> voice/language pairs the line may use: a snapshot of Twilio's text-to-speech table
+# (domain-facts.md). An invalid pair makes <Say> fail mid-call, so voices.toml is checked against it.
+TWILIO_SAY_PAIRS = frozenset(
+    {
+        ("Polly.Joanna", "en-US"),
+        ("Polly.Matthew", "en-US"),
+        ("Polly.Lupe", "es-US"),
+        ("Polly.Miguel", "es-US"),
+        ("Polly.Camila", "pt-BR"),
+        ("Polly.Zhiyu", "cmn-CN"),
+        ("Polly.Aditi", "hi-IN"),
+        ("Google.pa-IN-Standard-A", "pa-IN"),
+        ("Google.pa-IN-Standard-B", "pa-IN"),
+        ("Polly.Lea", "fr-FR"),
+        ("Polly.Tatyana", "ru-RU"),
+        ("Polly.Zeina", "arb"),
+        ("Google.ar-XA-Standard-A", "ar-XA"),
+        ("Google.vi-VN-Standard-A", "vi-VN"),
+        ("Google.vi-VN-Standard-C", "vi-VN"),
+    }
+)
+# Languages Twilio's speech recognition understands (domain-facts.md); others are keypad-only.
+TWILIO_SPEECH_LANGUAGES = frozenset(
+    {"en-US", "es-US", "pt-BR", "fr-FR", "ru-RU", "hi-IN", "vi-VN", "cmn-Hans-CN", "ar-EG", "ar-SA"}
+)
 
 
 # The year and what hangs on it in a locale's full date pattern ("'de' y", "y 'г'.", "y年").
@@ -116,10 +153,12 @@ def load_voices(path: Path) -> dict[str, Voice]:
         raise PromptError(f"{path}: {error}. Fix the TOML syntax there.") from None
     voices = {}
     for language, entry in raw.items():
-        missing = {"name", "say_language", "voice", "locale"} - set(entry)
+        needed = {"name", "locale"} | ({"espeak_voice"} if "voice" not in entry else {"say_language"})
+        missing = needed - set(entry)
         if missing:
             raise PromptError(
-                f"{path}:{_line_of(path, f'[{language}]')}: [{language}] lacks {', '.join(sorted(missing))}."
+                f"{path}:{_line_of(path, f'[{language}]')}: [{language}] lacks {', '.join(sorted(missing))} "
+                "(a language needs a Twilio voice and say_language, or an espeak_voice for audio files)."
             )
         try:
             Locale.parse(entry["locale"])
@@ -131,12 +170,33 @@ def load_voices(path: Path) -> dict[str, Voice]:
         voices[language] = Voice(
             language,
             entry["name"],
-            entry["say_language"],
-            entry["voice"],
+            entry.get("say_language"),
+            entry.get("voice"),
             entry.get("speech_language"),
             entry["locale"],
+            entry.get("espeak_voice"),
+            tuple(entry.get("weekdays", ())),
+            tuple(entry.get("months", ())),
+            entry.get("day_format", ""),
+            entry.get("time_format", ""),
         )
     return voices
+
+
+def voice_problems(voices: dict[str, Voice]) -> list[str]:
+    """Name every voice or recognition setting Twilio would not accept."""
+    problems = []
+    for voice in voices.values():
+        if voice.voice and (voice.voice, voice.say_language) not in TWILIO_SAY_PAIRS:
+            problems.append(
+                f"{voice.language}: <Say voice={voice.voice!r} language={voice.say_language!r}> "
+                "is not a pair in Twilio's voice table"
+            )
+        if voice.speech_language and voice.speech_language not in TWILIO_SPEECH_LANGUAGES:
+            problems.append(
+                f"{voice.language}: Twilio does not recognise speech in {voice.speech_language!r}"
+            )
+    return problems
 
 
 def load_hints(path: Path) -> dict[str, dict[str, list[str]]]:
@@ -235,10 +295,13 @@ class Phrasebook:
         """Words a recogniser should expect at a menu, in one language."""
         return self._hints.get(menu, {}).get(language, [])
 
+    def template(self, key: str, language: str) -> str:
+        """The prompt's translation with its {placeholders}; English where none exists."""
+        return self._translations.get(language, {}).get(key, self.prompts[key].text)
+
     def text(self, key: str, language: str, **values: object) -> str:
         """Return the prompt in the language, its placeholders filled; English where none exists."""
-        prompt = self.prompts[key]
-        template = self._translations.get(language, {}).get(key, prompt.text)
+        template = self.template(key, language)
         return template.format(**{name: self.value(v, language) for name, v in values.items()})
 
     def speak(self, said: Said, language: str) -> str:
@@ -276,13 +339,25 @@ class Phrasebook:
     # Values are formatted for the caller's language by Babel, never as English words.
     def day(self, moment: datetime, language: str) -> str:
         """Say a weekday and date the locale's own way ("Monday, November 30"), without the year."""
+        voice = self.voices[language]
+        if voice.day_format:
+            return voice.day_format.format(
+                weekday=voice.weekdays[moment.weekday()], day=moment.day, month=voice.months[moment.month - 1]
+            )
         locale = self._locales[language]
         pattern = _YEAR.sub("", locale.date_formats["full"].pattern)
         return format_date(moment, pattern, locale=locale)
 
     def time(self, moment: datetime, language: str) -> str:
-        skeleton = "ha" if moment.minute == 0 else "hma"
-        return format_skeleton(skeleton, moment, locale=self._locales[language])
+        """Say a time of day as the language does: "8 AM", "8 a. m.", "08:00", "上午8时"."""
+        voice = self.voices[language]
+        if voice.time_format:
+            minute = f"{moment.minute:02d}" if moment.minute else ""
+            return voice.time_format.format(hour=moment.hour, minute=minute)
+        locale = self._locales[language]
+        if "a" in locale.time_formats["short"].pattern:  # a 12-hour clock
+            return format_skeleton("ha" if moment.minute == 0 else "hma", moment, locale=locale)
+        return format_skeleton("Hm", moment, locale=locale)
 
     @staticmethod
     def digits(number: str) -> str:

@@ -69,7 +69,7 @@ def test_wrong_key_at_the_language_menu_says_so_in_both_languages(caller: Caller
     caller.press("7")
     assert "Sorry, that is not an option." in caller.heard()
     assert "Lo siento, esa no es una opción." in caller.heard()
-    assert "For English, press 1, or say English." in caller.heard()
+    assert "For English, press 1." in caller.heard()
 
 
 def test_star_repeats_a_menu_without_counting_a_try(app: Flask, caller: Caller) -> None:
@@ -81,25 +81,48 @@ def test_star_repeats_a_menu_without_counting_a_try(app: Flask, caller: Caller) 
     assert the_call(app, caller).attempts == 0
 
 
-def test_other_languages_lead_to_a_second_menu_and_an_interpreter(app: Flask, caller: Caller) -> None:
+def test_other_languages_lead_to_a_second_menu_each_language_in_itself(app: Flask, caller: Caller) -> None:
     caller.call()
     caller.press("3")
-    assert "Portuguese, 1" in caller.heard_text()
-    assert "Portugués, 1" in caller.heard_text()
+    assert caller.twiml is not None
+    says = {say.attrib["language"] for say in caller.twiml.iter("Say")}
+    assert {"pt-BR", "cmn-CN", "pa-IN", "hi-IN", "ru-RU", "fr-FR", "arb", "vi-VN", "en-US", "es-US"} <= says
+    assert caller.twiml.find("Gather/Play") is not None  # Haitian Creole is played from audio
+    assert "For any other language, press 0" in caller.heard_text()
+
+
+def test_a_language_without_operators_continues_in_it_flagged_for_an_interpreter(
+    app: Flask, caller: Caller
+) -> None:
+    caller.call()
+    caller.press("3")
+    caller.press("1")  # Português
+    assert caller.languages_heard() == {"pt-BR"}
+    assert caller.gather().attrib["language"] == "pt-BR"
     caller.press("1")
-    assert caller.enqueue().text == "operators"
-    assert "An operator will connect an interpreter for you." in caller.heard_text()
-    call = the_call(app, caller)
-    assert call.needs_interpreter == "pt"
+    caller.press("1")
+    caller.enqueue()
+    assert the_call(app, caller).needs_interpreter == "pt"
     with app.extensions["ivr.db"]() as session:
         entry = session.scalar(select(QueueEntry))
-        assert entry is not None and entry.needs_interpreter == "pt"
+        assert entry is not None and entry.needs_interpreter == "pt" and entry.language == "pt"
 
 
-def test_saying_a_language_name_routes_to_an_interpreter(app: Flask, caller: Caller) -> None:
+def test_any_other_language_goes_straight_to_an_interpreter(app: Flask, caller: Caller) -> None:
+    caller.call()
+    caller.press("3")
+    caller.press("0")
+    caller.enqueue()
+    assert "An operator will connect an interpreter for you." in caller.heard_text()
+    assert the_call(app, caller).needs_interpreter == "other"
+
+
+def test_saying_a_language_name_chooses_it(app: Flask, caller: Caller) -> None:
     caller.call()
     caller.say("kreyòl")
-    caller.enqueue()
+    gather = caller.gather()
+    assert gather.attrib["input"] == "dtmf"  # no speech recognition for Haitian Creole
+    assert [child.tag for child in gather] == ["Play"] * len(gather)
     assert the_call(app, caller).needs_interpreter == "ht"
 
 

@@ -33,10 +33,14 @@ Url = Callable[..., str]  # builds an absolute URL Twilio will call: url("/voice
 
 
 class Speaker:
-    """Says prompts to a caller in their language, or in English and Spanish before they chose."""
+    """Says prompts to a caller in their language, or in English and Spanish before they chose.
 
-    def __init__(self, line: Line, language: str | None) -> None:
+    Languages with a Twilio voice are spoken with <Say>; the others are played from audio files.
+    """
+
+    def __init__(self, line: Line, language: str | None, url: Url) -> None:
         self.line = line
+        self.url = url
         self.languages = [language] if language in line.phrasebook.voices else ["en", "es"]
 
     @property
@@ -46,8 +50,12 @@ class Speaker:
     def say(self, parent: VoiceResponse | Gather, said: Said) -> None:
         for language in [said.language] if said.language else self.languages:
             voice = self.line.phrasebook.voices[language]
-            text = self.line.phrasebook.speak(said, language)
-            parent.say(text, voice=voice.voice, language=voice.say_language)
+            if voice.plays_audio:
+                for piece in self.line.audio.pieces(said, language):
+                    parent.play(self.url(f"/audio/{piece}"))
+            else:
+                text = self.line.phrasebook.speak(said, language)
+                parent.say(text, voice=voice.voice, language=voice.say_language)
 
     def say_all(self, parent: VoiceResponse | Gather, said: Sequence[Said]) -> None:
         for item in said:
@@ -117,7 +125,7 @@ def render(
 ) -> VoiceResponse:
     """Turn the flow's decision into the TwiML the caller hears next."""
     response = VoiceResponse()
-    speaker = Speaker(line, call.language)
+    speaker = Speaker(line, call.language, url)
     if turn.state in flow.MENUS:
         menu(
             response,
@@ -195,7 +203,7 @@ def safest_next_step(
 ) -> VoiceResponse:
     """After an error on our side: apologise, then an operator if the line is open, else voicemail."""
     response = VoiceResponse()
-    speaker = Speaker(line, language)
+    speaker = Speaker(line, language, url)
     speaker.say(response, Said("apology"))
     if status.is_open:
         response.enqueue(

@@ -60,6 +60,7 @@ class Moment:
             offices=line.offices,
             classify=classify,
             confidence_threshold=line.settings.speech_confidence_threshold,
+            heard_languages=line.heard_languages,
         )
 
 
@@ -146,7 +147,7 @@ def recover(error: BaseException) -> Response:
 def answer_without_record(moment: Moment) -> Response:
     """Answer from the request alone when the call's record cannot be had (database down or lost)."""
     line, response = moment.line, VoiceResponse()
-    speaker = Speaker(line, None)
+    speaker = Speaker(line, None, url_for_twilio)
     if request.path == "/voice/queue/result":
         result = request.form.get("QueueResult", "error")
         if result == "hangup":
@@ -261,7 +262,7 @@ def queue_wait() -> Response:
         session, moment = get_session(), Moment(line)
         call = load_call(session, request.form.get("CallSid", ""))
         entry = call.queue_entry if call else None
-        speaker = Speaker(line, call.language if call else None)
+        speaker = Speaker(line, call.language if call else None, url_for_twilio)
         if entry is not None:
             position = queue.position_of(session, entry, moment.now)
             last = entry.last_announced_at
@@ -308,7 +309,9 @@ def queue_choice() -> Response:
         return xml(response)
     try:
         call = load_call(get_session(), request.form.get("CallSid", ""))
-        Speaker(current_line(), call.language if call else None).say(response, Said("not_an_option"))
+        Speaker(current_line(), call.language if call else None, url_for_twilio).say(
+            response, Said("not_an_option")
+        )
     except Exception as error:  # noqa: BLE001
         log.error("queue choice could not load the call (%s)", type(error).__name__)
     response.redirect(url_for_twilio("/voice/queue/wait"), method="POST")
