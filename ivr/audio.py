@@ -25,6 +25,7 @@ from ivr.prompts import Day, Digits, Phrasebook, PromptText, Said, Time
 MANIFEST = "generated.json"
 NUMBERS = range(0, 301)  # queue positions, minutes, digit counts, days of the month
 _SILENT = re.compile(r"^[\s,.;:!?¿¡…\-–—]*$")
+_LEADING = re.compile(r"^[\s,;:]+")  # a piece after a value starts with its own words, not a comma
 
 
 def slug(text: str) -> str:
@@ -90,7 +91,7 @@ class AudioBook:
         files: dict[str, str] = {}
         for key in self.phrasebook.prompts:
             split = parts(self.phrasebook.template(key, language))
-            spoken = [literal.strip() for literal, _ in split if not _SILENT.match(literal)]
+            spoken = [_LEADING.sub("", literal).strip() for literal, _ in split if not _SILENT.match(literal)]
             for index, text in enumerate(spoken):
                 files[self.prompt_file(language, key, index, len(spoken))] = text
         voice = self.phrasebook.voices[language]

@@ -16,7 +16,7 @@ from ivr.subjects import Subject
 PHRASES_FILE = Path(__file__).resolve().parent.parent / "prompts" / "subject_phrases.toml"
 
 _LEVELS = ("strong", "medium", "weak", "fallback")
-_OPTION_KEYS = frozenset({"ignore", "strip_marks", "word_boundaries"})
+_OPTION_KEYS = frozenset({"ignore", "prefixes", "replace", "strip_marks", "word_boundaries"})
 # Subjects earlier in the menu win ties: the urgent ones come first (call-flow.md step 4).
 _MENU_ORDER = {subject: position for position, subject in enumerate(Subject)}
 
@@ -44,10 +44,25 @@ class _Cue:
 
 
 @dataclass(frozen=True)
+class _Spelling:
+    """How one language's words are written down before matching (the [options.xx] flags)."""
+
+    strip_marks: bool = True
+    # Letters recognisers spell either way, folded to one ("ة" -> "ه"), applied in this order.
+    replace: tuple[tuple[str, str], ...] = ()
+
+    def normalize(self, text: str) -> str:
+        return normalize(text, self.strip_marks, dict(self.replace))
+
+
+@dataclass(frozen=True)
 class _Language:
     cues: tuple[_Cue, ...]  # in the order they claim words
-    strip_marks: bool
+    spelling: _Spelling
     word_boundaries: bool
+    # Particles written onto the next word (Arabic "و", "ال"): a word matches a cue word also
+    # behind one of them, so "والمحامي" (and the lawyer) matches "محامي*".
+    prefixes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,13 +97,13 @@ class PhraseBook:
             if cue.fallback:
                 fallbacks.append(cue)
                 continue
-            if _claim(cue, tokens, claimed) and cue.subject is not None:
+            if _claim(cue, tokens, claimed, phrases.prefixes) and cue.subject is not None:
                 scores[cue.subject] = scores.get(cue.subject, 0.0) + cue.weight
                 voters.setdefault(cue.subject, []).append(cue.text)
         # A bare "I have a question" means "other" only when nothing more specific was said.
         if not scores:
             for cue in fallbacks:
-                if _claim(cue, tokens, claimed) and cue.subject is not None:
+                if _claim(cue, tokens, claimed, phrases.prefixes) and cue.subject is not None:
                     scores[cue.subject] = scores.get(cue.subject, 0.0) + cue.weight
                     voters.setdefault(cue.subject, []).append(cue.text)
         if not scores:
@@ -114,13 +129,18 @@ def classify(text: str, language: str, phrases: PhraseBook | None = None) -> Cla
     return (phrases or default_phrase_book()).classify(text, language)
 
 
-def normalize(text: str, strip_marks: bool = True) -> str:
-    """Lowercase, strip accents and punctuation, squeeze spaces: what recognisers vary in."""
+def normalize(text: str, strip_marks: bool = True, replace: Mapping[str, str] | None = None) -> str:
+    """Lowercase, strip accents and punctuation, squeeze spaces: what recognisers vary in.
+
+    `replace` folds spellings a language's recognisers vary in ("ة" -> "ه", "'" -> " " where an
+    apostrophe joins two words), before accents and punctuation go.
+    """
+    form = "NFKD" if strip_marks else "NFC"
+    text = unicodedata.normalize(form, text.lower())
+    for old, new in (replace or {}).items():
+        text = text.replace(unicodedata.normalize(form, old.lower()), unicodedata.normalize(form, new.lower()))
     if strip_marks:
-        decomposed = unicodedata.normalize("NFKD", text.lower())
-        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    else:
-        text = unicodedata.normalize("NFC", text.lower())
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     # "don't" and "dont" must meet: apostrophes vanish rather than split a word.
     text = re.sub(r"['\u2019`]", "", text)
     spaced = "".join(ch if unicodedata.category(ch)[0] in "LMN" else " " for ch in text)
@@ -132,18 +152,22 @@ def _language_code(language: str) -> str:
 
 
 def _tokens(text: str, phrases: _Language) -> list[str]:
-    normal = normalize(text, phrases.strip_marks)
+    normal = phrases.spelling.normalize(text)
     # Without spaces between words (Mandarin), each character is a token and cues are strings.
     return normal.split() if phrases.word_boundaries else list(normal.replace(" ", ""))
 
 
-def _token_matches(pattern: str, token: str) -> bool:
-    if pattern.endswith("*"):
-        return token.startswith(pattern[:-1])
-    return token == pattern
+def _token_matches(pattern: str, token: str, prefixes: tuple[str, ...] = ()) -> bool:
+    if pattern.endswith("*") and token.startswith(pattern[:-1]) or token == pattern:
+        return True
+    return any(
+        token.startswith(prefix) and _token_matches(pattern, token[len(prefix) :])
+        for prefix in prefixes
+        if len(token) > len(prefix)
+    )
 
 
-def _claim(cue: _Cue, tokens: list[str], claimed: list[bool]) -> bool:
+def _claim(cue: _Cue, tokens: list[str], claimed: list[bool], prefixes: tuple[str, ...] = ()) -> bool:
     """Find every part of the cue among unclaimed words; if all are there, claim them."""
     taken: set[int] = set()
     for part in cue.parts:
@@ -151,7 +175,7 @@ def _claim(cue: _Cue, tokens: list[str], claimed: list[bool]) -> bool:
         for start in range(len(tokens) - len(part) + 1):
             span = range(start, start + len(part))
             if all(
-                not claimed[i] and i not in taken and _token_matches(p, tokens[i])
+                not claimed[i] and i not in taken and _token_matches(p, tokens[i], prefixes)
                 for i, p in zip(span, part, strict=True)
             ):
                 found = span
@@ -184,11 +208,15 @@ def _parse_book(data: dict[str, Any], path: Path) -> PhraseBook:
         if not isinstance(tables, dict):
             raise PhraseBookError(f"{path}: [{code}] must be a table of subjects.")
         language_options = options.get(code, {})
-        strip_marks = language_options.get("strip_marks", True)
+        spelling = _Spelling(
+            language_options.get("strip_marks", True),
+            tuple(language_options.get("replace", {}).items()),
+        )
         word_boundaries = language_options.get("word_boundaries", True)
+        prefixes = tuple(spelling.normalize(p) for p in language_options.get("prefixes", []))
         cues: list[_Cue] = []
         for phrase in language_options.get("ignore", []):
-            cues.append(_cue(phrase, None, float("inf"), False, strip_marks, word_boundaries))
+            cues.append(_cue(phrase, None, float("inf"), False, spelling, word_boundaries))
         for subject_name, levels in tables.items():
             try:
                 subject = Subject(subject_name)
@@ -204,7 +232,7 @@ def _parse_book(data: dict[str, Any], path: Path) -> PhraseBook:
                         f"Fix: use lists named {', '.join(_LEVELS)}."
                     )
                 for phrase in phrases:
-                    if not isinstance(phrase, str) or not normalize(phrase, strip_marks):
+                    if not isinstance(phrase, str) or not spelling.normalize(phrase):
                         raise PhraseBookError(
                             f"{path}: [{code}.{subject_name}] {level} has {phrase!r}. "
                             "Fix: write each cue as a non-empty string in double quotes."
@@ -215,13 +243,13 @@ def _parse_book(data: dict[str, Any], path: Path) -> PhraseBook:
                             subject,
                             weights[level],
                             level == "fallback",
-                            strip_marks,
+                            spelling,
                             word_boundaries,
                         )
                     )
         # Heavier cues, then longer ones, claim the caller's words first.
         cues.sort(key=lambda c: (-c.weight, -sum(len(p) for p in c.parts)))
-        languages[code] = _Language(tuple(cues), strip_marks, word_boundaries)
+        languages[code] = _Language(tuple(cues), spelling, word_boundaries, prefixes)
     return PhraseBook(languages, floor)
 
 
@@ -237,9 +265,15 @@ def _check_options(code: str, language_options: object, path: Path) -> None:
     for flag in ("strip_marks", "word_boundaries"):
         if not isinstance(language_options.get(flag, True), bool):
             raise PhraseBookError(f"{path}: [options.{code}] {flag} must be true or false (no quotes).")
-    ignore = language_options.get("ignore", [])
-    if not isinstance(ignore, list) or not all(isinstance(p, str) and p.strip() for p in ignore):
-        raise PhraseBookError(f"{path}: [options.{code}] ignore must be a list of phrases in double quotes.")
+    for key in ("ignore", "prefixes"):
+        phrases = language_options.get(key, [])
+        if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
+            raise PhraseBookError(f"{path}: [options.{code}] {key} must be a list of phrases in double quotes.")
+    replace = language_options.get("replace", {})
+    if not isinstance(replace, dict) or not all(old and isinstance(new, str) for old, new in replace.items()):
+        raise PhraseBookError(
+            f'{path}: [options.{code}] replace must be a table of "spelling" = "replacement" strings.'
+        )
 
 
 def _cue(
@@ -247,14 +281,14 @@ def _cue(
     subject: Subject | None,
     weight: float,
     fallback: bool,
-    strip_marks: bool,
+    spelling: _Spelling,
     word_boundaries: bool,
 ) -> _Cue:
     parts: list[tuple[str, ...]] = []
     for part in phrase.split("+"):
         words: list[str] = []
         for word in part.split():
-            pieces = normalize(word, strip_marks).split()
+            pieces = spelling.normalize(word).split()
             # "*" must survive normalisation, which treats it as punctuation.
             if pieces and word.endswith("*"):
                 pieces[-1] += "*"

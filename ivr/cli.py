@@ -10,6 +10,7 @@ from ivr import db, flow
 from ivr.cli_hours import hours_check_command, hours_command
 from ivr.line import current_line
 from ivr.prompts import update_translations, voice_problems, write_template
+from ivr.simulator import call_command
 
 ivr_group = AppGroup("ivr", help="Run and look after the Detention Reporting and Information Line.")
 
@@ -105,6 +106,7 @@ def prompts_build(languages: tuple[str, ...]) -> None:
 
 
 ivr_group.add_command(hours_command)
+ivr_group.add_command(call_command)
 ivr_group.add_command(hours_check_command)
 
 

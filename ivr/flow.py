@@ -348,7 +348,7 @@ def a_number_entered(call: CallRecord, digits: str, facts: Facts) -> Turn:
 
 
 def a_number_key(call: CallRecord, key: str, facts: Facts) -> Turn | None:
-    if key.startswith("*") or key == "#":
+    if key.startswith("*"):
         return skip_a_number(call, facts)
     return a_number_entered(call, key.rstrip("#"), facts)
 

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from ivr import twiml_rules
-from ivr.db import session_scope
+from ivr.db import session_scope, upgrade
 from ivr.models import Call
 
 DEFAULT_FROM = "+15555550123"
@@ -1016,6 +1016,8 @@ def call_command(
                     "--at pins the clock of the line in this process; a server at --url keeps its "
                     "own clock. Start that server with IVR_FIXED_TIME=" + at + " instead."
                 )
+            # The same project's development server shares this app's generated auth token.
+            auth_token = auth_token or current_app.config["IVR"].twilio_auth_token
             if not auth_token:
                 raise click.UsageError(
                     "--url needs the server's auth token: --auth-token or TWILIO_AUTH_TOKEN."
@@ -1037,6 +1039,7 @@ def call_command(
                 "This is the production line: a simulated call would go into its records. "
                 "Call a staging server with --url instead."
             )
+        upgrade(app)  # a new checkout's database needs its tables before the first call
         simulate(
             app,
             steps,

@@ -1,0 +1,191 @@
+"""Start the line (or the bare endpoint) under gunicorn on loopback, and watch its workers in /proc."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[2]
+VENV_BIN = PROJECT / ".venv" / "bin"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (gunicorn's workers), read from /proc."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        # The command name may hold spaces and parentheses: the fields start after the last ")".
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == pid:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def status_kb(pid: int, name: str) -> int:
+    """A memory line of /proc/PID/status (VmRSS, VmHWM = the peak RSS), in kB; 0 if gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(name + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def pss_kb(pid: int) -> int:
+    """Proportional set size: RSS with pages shared between workers divided among them."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+@dataclass
+class WorkerWatch:
+    """What the sampler saw of each worker: peak RSS (sampled, and the kernel's VmHWM), peak PSS."""
+
+    peak_rss_kb: dict[int, int] = field(default_factory=dict)
+    peak_hwm_kb: dict[int, int] = field(default_factory=dict)
+    peak_pss_kb: dict[int, int] = field(default_factory=dict)
+
+
+class Gunicorn:
+    """One gunicorn master and its workers, serving `app_spec` on 127.0.0.1:port."""
+
+    def __init__(
+        self, name: str, app_spec: str, env: dict[str, str], port: int, workers: int, log_dir: Path
+    ) -> None:
+        self.name = name
+        self.app_spec = app_spec
+        self.env = env
+        self.port = port
+        self.workers = workers
+        self.log_path = log_dir / f"gunicorn-{name}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.watch = WorkerWatch()
+        self.seen_workers: set[int] = set()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        # As the README serves the line in production: `gunicorn -w 4 -b 0.0.0.0:8000 app:app`.
+        return [
+            str(VENV_BIN / "gunicorn"),
+            "-w",
+            str(self.workers),
+            "-b",
+            f"127.0.0.1:{self.port}",
+            self.app_spec,
+        ]
+
+    def start(self, timeout: float = 60.0) -> None:
+        # gunicorn's log and the app's own (errors it recovered from) both go to stderr: keep them.
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
+                self.command(), cwd=PROJECT, env=self.env, stdout=log, stderr=log
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name}: gunicorn exited ({self.log_path}):\n{self.log_tail()}")
+            if len(self.worker_pids()) >= self.workers and self._healthy():
+                # Every worker imports the app on its own: wait until each has answered.
+                self._warm()
+                self.reset_watch()
+                return
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"{self.name}: no answer on {self.url} within {timeout:.0f} s")
+
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + "/health", timeout=2) as answer:  # noqa: S310 - loopback
+                return bool(answer.status == 200)
+        except OSError:
+            return False
+
+    def _warm(self) -> None:
+        # Each worker must have imported the app before we measure: the arbiter forks them bare.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not self._healthy():
+            time.sleep(0.1)
+        for _ in range(self.workers * 8):
+            self._healthy()
+
+    def worker_pids(self) -> list[int]:
+        return children_of(self.process.pid) if self.process else []
+
+    def reset_watch(self) -> None:
+        self.watch = WorkerWatch()
+
+    def sample(self) -> None:
+        """Record each worker's RSS now, its kernel peak (VmHWM) and its PSS."""
+        for pid in self.worker_pids():
+            self.seen_workers.add(pid)
+            watch = self.watch
+            watch.peak_rss_kb[pid] = max(watch.peak_rss_kb.get(pid, 0), status_kb(pid, "VmRSS"))
+            watch.peak_hwm_kb[pid] = max(watch.peak_hwm_kb.get(pid, 0), status_kb(pid, "VmHWM"))
+            watch.peak_pss_kb[pid] = max(watch.peak_pss_kb.get(pid, 0), pss_kb(pid))
+
+    def cpu_seconds(self) -> float:
+        """CPU time the workers have used so far (user + system)."""
+        return sum(cpu_seconds(pid) for pid in self.worker_pids())
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def error_lines(self) -> int:
+        """Lines in the server's log at ERROR or worse (the app logs every recovered failure so)."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return 0
+        return sum(1 for line in text.splitlines() if " ERROR " in line or "[CRITICAL]" in line)
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
