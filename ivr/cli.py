@@ -73,12 +73,10 @@ def prompts_check() -> None:
     """Fail, naming each gap: a missing translation, a missing audio file, or an untested voice."""
     line = current_line()
     gaps = line.phrasebook.gaps() + voice_problems(line.phrasebook.voices)
-    names = line.names_spoken()
     for language, voice in line.phrasebook.voices.items():
         if voice.plays_audio:
-            gaps += [
-                f"{language}: audio file {path} is missing" for path in line.audio.missing(language, names)
-            ]
+            missing = line.audio.missing(language, line.names_spoken(language))
+            gaps += [f"{language}: audio file {path} is missing" for path in missing]
     for gap in gaps:
         click.echo(gap, err=True)
     if gaps:

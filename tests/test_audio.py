@@ -110,7 +110,9 @@ def test_every_piece_a_caller_could_hear_is_wanted(audio: AudioBook) -> None:
     assert audio.word_file("ht", "8è30") in wanted
 
 
-@pytest.mark.skipif(shutil.which("espeak-ng") is None or shutil.which("sox") is None, reason="needs espeak-ng")
+@pytest.mark.skipif(
+    shutil.which("espeak-ng") is None or shutil.which("sox") is None, reason="needs espeak-ng"
+)
 def test_build_makes_phone_audio_and_keeps_a_human_recording(audio: AudioBook) -> None:
     made, kept, removed = audio.build("ht", names=["Miami"])
     assert made == len(audio.wanted("ht", names=["Miami"])) and kept == removed == 0
