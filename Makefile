@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app app
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run call test test-sqlite test-postgres lint check translations
+.PHONY: install run call test test-sqlite test-postgres lint check translations prompts
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "dril-ivr needs Python 3.11")'
@@ -44,5 +44,13 @@ test-sqlite: install
 
 test-postgres: install
 	TEST_DATABASE_URL="$$(bash .ci/postgres)" $(PY) -m pytest
+
+translations: install
+	$(FLASK) ivr translate extract
+	$(FLASK) ivr translate update
+	$(FLASK) ivr translate compile
+
+prompts: install
+	$(FLASK) ivr prompts build
 
 test: lint check test-sqlite test-postgres

@@ -107,6 +107,19 @@ class AudioBook:
     def missing(self, language: str, names: Iterable[str] = ()) -> list[str]:
         return sorted(path for path in self.wanted(language, names) if not (self.root / path).exists())
 
+    def stale(self, language: str, names: Iterable[str] = ()) -> list[str]:
+        """Generated files whose prompt has since changed (a human recording is never called stale)."""
+        manifest_path = self.root / language / MANIFEST
+        manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        return sorted(
+            path
+            for path, text in self.wanted(language, names).items()
+            if path in manifest
+            and manifest[path]["text"] != text
+            and (self.root / path).exists()
+            and _sha256(self.root / path) == manifest[path]["sha256"]
+        )
+
     def build(self, language: str, names: Iterable[str] = ()) -> tuple[int, int, int]:
         """Make the missing and outdated files with espeak-ng; keep human recordings. (made, kept, removed)"""
         voice = self.phrasebook.voices[language]

@@ -9,7 +9,13 @@ from flask.cli import AppGroup, with_appcontext
 from ivr import db, flow
 from ivr.cli_hours import hours_check_command, hours_command
 from ivr.line import current_line
-from ivr.prompts import update_translations, voice_problems, write_template
+from ivr.prompts import (
+    compile_translations,
+    stale_compilations,
+    update_translations,
+    voice_problems,
+    write_template,
+)
 from ivr.simulator import call_command
 
 ivr_group = AppGroup("ivr", help="Run and look after the Detention Reporting and Information Line.")
@@ -62,6 +68,16 @@ def translate_update() -> None:
             click.echo(f"Updated {path}")
 
 
+@translate_group.command("compile")
+@with_appcontext
+def translate_compile() -> None:
+    """Compile every language's messages.po into the messages.mo the line speaks from."""
+    line = current_line()
+    for language in line.phrasebook.voices:
+        if language != "en":
+            click.echo(f"Compiled {compile_translations(line.settings.locales_path, language)}")
+
+
 @ivr_group.group("prompts")
 def prompts_group() -> None:
     """The prompts the caller hears."""
@@ -73,10 +89,16 @@ def prompts_check() -> None:
     """Fail, naming each gap: a missing translation, a missing audio file, or an untested voice."""
     line = current_line()
     gaps = line.phrasebook.gaps() + voice_problems(line.phrasebook.voices)
+    gaps += stale_compilations(line.settings.locales_path, line.phrasebook.voices)
     for language, voice in line.phrasebook.voices.items():
         if voice.plays_audio:
-            missing = line.audio.missing(language, line.names_spoken(language))
+            names = line.names_spoken(language)
+            missing = line.audio.missing(language, names)
             gaps += [f"{language}: audio file {path} is missing" for path in missing]
+            gaps += [
+                f"{language}: audio file {path} says an older text: run `flask --app app ivr prompts build`"
+                for path in line.audio.stale(language, names)
+            ]
     for gap in gaps:
         click.echo(gap, err=True)
     if gaps:

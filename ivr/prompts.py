@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +13,7 @@ from pathlib import Path
 from babel import Locale
 from babel.dates import format_date, format_skeleton
 from babel.messages.catalog import Catalog
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 from babel.numbers import format_decimal
 
@@ -219,18 +220,51 @@ def po_path(locales: Path, language: str) -> Path:
     return locales / language / "LC_MESSAGES" / "messages.po"
 
 
-def load_translations(locales: Path, language: str) -> dict[str, str]:
-    """Read one language's catalog: key (msgctxt) to translated text; untranslated entries left out."""
+def _messages(catalog: Catalog) -> dict[str, str]:
+    found = {}
+    for message in catalog:
+        context = message.context.decode() if isinstance(message.context, bytes) else message.context
+        if context and message.string and not message.fuzzy:
+            found[context] = str(message.string)
+    return found
+
+
+def read_source(locales: Path, language: str) -> dict[str, str]:
+    """The translators' catalog (.po): key (msgctxt) to translated text; untranslated entries left out."""
     path = po_path(locales, language)
     if not path.exists():
         return {}
     with path.open("rb") as handle:
+        return _messages(read_po(handle, locale=language))
+
+
+def load_translations(locales: Path, language: str) -> dict[str, str]:
+    """The compiled catalog (.mo) the line speaks from; `flask ivr translate compile` makes it."""
+    path = po_path(locales, language).with_suffix(".mo")
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        return _messages(read_mo(handle))
+
+
+def compile_translations(locales: Path, language: str) -> Path:
+    source = po_path(locales, language)
+    with source.open("rb") as handle:
         catalog = read_po(handle, locale=language)
-    return {
-        message.context: str(message.string)
-        for message in catalog
-        if message.context and message.string and not message.fuzzy
-    }
+    target = source.with_suffix(".mo")
+    with target.open("wb") as handle:
+        write_mo(handle, catalog, use_fuzzy=False)
+    return target
+
+
+def stale_compilations(locales: Path, languages: Iterable[str]) -> list[str]:
+    """Name each language whose compiled catalog does not say what its .po says."""
+    return [
+        f"{language}: {po_path(locales, language).with_suffix('.mo')} differs from messages.po: "
+        "run `flask --app app ivr translate compile`"
+        for language in languages
+        if language != "en" and read_source(locales, language) != load_translations(locales, language)
+    ]
 
 
 def template_catalog(prompts: dict[str, Prompt]) -> Catalog:

@@ -11,7 +11,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
 from ivr.audio import AudioBook
-from ivr.prompts import Day, Digits, Phrasebook, PromptText, Said, Time
+from ivr.prompts import Day, Digits, Phrasebook, PromptText, Said, Time, compile_translations
 
 CATALOG = """
 [next_opening]
@@ -43,7 +43,8 @@ name = "Kreyòl ayisyen"
 espeak_voice = "ht"
 locale = "ht"
 weekdays = ["lendi", "madi", "mèkredi", "jedi", "vandredi", "samdi", "dimanch"]
-months = ["janvye", "fevriye", "mas", "avril", "me", "jen", "jiyè", "out", "septanm", "oktòb", "novanm", "desanm"]
+months = ["janvye", "fevriye", "mas", "avril", "me", "jen", "jiyè", "out", "septanm",
+          "oktòb", "novanm", "desanm"]
 day_format = "{weekday} {day} {month}"
 time_format = "{hour}è{minute}"
 """
@@ -68,6 +69,7 @@ def audio(tmp_path: Path) -> AudioBook:
     po.parent.mkdir(parents=True)
     with po.open("wb") as handle:
         write_po(handle, catalog)
+    compile_translations(tmp_path / "locales", "ht")
     phrasebook = Phrasebook.load(tmp_path / "catalog.toml", tmp_path / "voices.toml", tmp_path / "locales")
     return AudioBook(phrasebook, tmp_path / "audio")
 

@@ -108,6 +108,10 @@ class Gunicorn:
             str(self.workers),
             "-b",
             f"127.0.0.1:{self.port}",
+            # gunicorn 27 opens a control socket, by default one path for every instance: give each
+            # of the benchmark's servers its own, so the bare endpoint and the line can run together.
+            "--control-socket",
+            str(self.log_path.with_suffix(".ctl")),
             self.app_spec,
         ]
 
