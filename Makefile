@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app app
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run call test test-sqlite test-postgres lint check translations prompts
+.PHONY: system-packages install run call test test-sqlite test-postgres lint check translations prompts
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "dril-ivr needs Python 3.11")'
@@ -53,4 +53,12 @@ translations: install
 prompts: install
 	$(FLASK) ivr prompts build
 
-test: lint check test-sqlite test-postgres
+# espeak-ng and sox build the Haitian Creole audio; the suite tests that build for real.
+system-packages:
+	@missing=""; for tool in espeak-ng sox; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "Install$$missing (apt-get install$$missing) to test the audio build; it is skipped until then."; fi; \
+	fi
+
+test: system-packages lint check test-sqlite test-postgres
