@@ -125,7 +125,8 @@ def default_phrase_book() -> PhraseBook:
 
 
 def classify(text: str, language: str, phrases: PhraseBook | None = None) -> Classification:
-    """Classify why the caller is calling from their words ("en", "es"; other languages: None)."""
+    """Classify why the caller is calling from their words, in any language of the phrase file
+    (en, es, pt, ru, fr, hi, vi, zh, ar); a language without cues (the keypad-only pa, ht) gets None."""
     return (phrases or default_phrase_book()).classify(text, language)
 
 
@@ -138,7 +139,9 @@ def normalize(text: str, strip_marks: bool = True, replace: Mapping[str, str] | 
     form = "NFKD" if strip_marks else "NFC"
     text = unicodedata.normalize(form, text.lower())
     for old, new in (replace or {}).items():
-        text = text.replace(unicodedata.normalize(form, old.lower()), unicodedata.normalize(form, new.lower()))
+        text = text.replace(
+            unicodedata.normalize(form, old.lower()), unicodedata.normalize(form, new.lower())
+        )
     if strip_marks:
         text = "".join(ch for ch in text if not unicodedata.combining(ch))
     # "don't" and "dont" must meet: apostrophes vanish rather than split a word.
@@ -158,7 +161,7 @@ def _tokens(text: str, phrases: _Language) -> list[str]:
 
 
 def _token_matches(pattern: str, token: str, prefixes: tuple[str, ...] = ()) -> bool:
-    if pattern.endswith("*") and token.startswith(pattern[:-1]) or token == pattern:
+    if token == pattern or (pattern.endswith("*") and token.startswith(pattern[:-1])):
         return True
     return any(
         token.startswith(prefix) and _token_matches(pattern, token[len(prefix) :])
@@ -173,6 +176,8 @@ def _claim(cue: _Cue, tokens: list[str], claimed: list[bool], prefixes: tuple[st
     for part in cue.parts:
         found = None
         for start in range(len(tokens) - len(part) + 1):
+            if claimed[start] or not _token_matches(part[0], tokens[start], prefixes):
+                continue  # the cheap test first: most cues do not even start here
             span = range(start, start + len(part))
             if all(
                 not claimed[i] and i not in taken and _token_matches(p, tokens[i], prefixes)
@@ -268,7 +273,9 @@ def _check_options(code: str, language_options: object, path: Path) -> None:
     for key in ("ignore", "prefixes"):
         phrases = language_options.get(key, [])
         if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
-            raise PhraseBookError(f"{path}: [options.{code}] {key} must be a list of phrases in double quotes.")
+            raise PhraseBookError(
+                f"{path}: [options.{code}] {key} must be a list of phrases in double quotes."
+            )
     replace = language_options.get("replace", {})
     if not isinstance(replace, dict) or not all(old and isinstance(new, str) for old, new in replace.items()):
         raise PhraseBookError(

@@ -146,3 +146,7 @@ def classifier_command(threshold: float, data: Path, phrases: Path, misses: bool
                     f"{utterance.language}  expected {utterance.subject.value:<22} "
                     f"got {found:<22} {confidence:.2f}  {utterance.utterance}"
                 )
+
+
+if __name__ == "__main__":  # `python -m ivr.classifier_report`: the same table without the app
+    classifier_command()

@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from ivr import db, flow
+from ivr.classifier_report import classifier_command
 from ivr.cli_hours import hours_check_command, hours_command
 from ivr.line import current_line
 from ivr.prompts import (
@@ -127,6 +128,7 @@ def prompts_build(languages: tuple[str, ...]) -> None:
 
 ivr_group.add_command(hours_command)
 ivr_group.add_command(call_command)
+ivr_group.add_command(classifier_command)
 ivr_group.add_command(hours_check_command)
 
 

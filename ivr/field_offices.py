@@ -7,7 +7,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,154 +18,16 @@ import zipcodes
 # mistake, so the check is strict and the error tells an administrator where to change it.
 EXPECTED_OFFICE_COUNT = 25
 
-# Names as the caller hears them. A language is added by adding its table (and aliases below);
-# a missing language falls back to English.
-STATE_NAMES: dict[str, dict[str, str]] = {
-    "en": {
-        "AL": "Alabama",
-        "AK": "Alaska",
-        "AZ": "Arizona",
-        "AR": "Arkansas",
-        "CA": "California",
-        "CO": "Colorado",
-        "CT": "Connecticut",
-        "DE": "Delaware",
-        "DC": "District of Columbia",
-        "FL": "Florida",
-        "GA": "Georgia",
-        "HI": "Hawaii",
-        "ID": "Idaho",
-        "IL": "Illinois",
-        "IN": "Indiana",
-        "IA": "Iowa",
-        "KS": "Kansas",
-        "KY": "Kentucky",
-        "LA": "Louisiana",
-        "ME": "Maine",
-        "MD": "Maryland",
-        "MA": "Massachusetts",
-        "MI": "Michigan",
-        "MN": "Minnesota",
-        "MS": "Mississippi",
-        "MO": "Missouri",
-        "MT": "Montana",
-        "NE": "Nebraska",
-        "NV": "Nevada",
-        "NH": "New Hampshire",
-        "NJ": "New Jersey",
-        "NM": "New Mexico",
-        "NY": "New York",
-        "NC": "North Carolina",
-        "ND": "North Dakota",
-        "OH": "Ohio",
-        "OK": "Oklahoma",
-        "OR": "Oregon",
-        "PA": "Pennsylvania",
-        "RI": "Rhode Island",
-        "SC": "South Carolina",
-        "SD": "South Dakota",
-        "TN": "Tennessee",
-        "TX": "Texas",
-        "UT": "Utah",
-        "VT": "Vermont",
-        "VA": "Virginia",
-        "WA": "Washington",
-        "WV": "West Virginia",
-        "WI": "Wisconsin",
-        "WY": "Wyoming",
-        "PR": "Puerto Rico",
-        "VI": "U.S. Virgin Islands",
-        "GU": "Guam",
-        "MP": "Northern Mariana Islands",
-    },
-    "es": {
-        "AL": "Alabama",
-        "AK": "Alaska",
-        "AZ": "Arizona",
-        "AR": "Arkansas",
-        "CA": "California",
-        "CO": "Colorado",
-        "CT": "Connecticut",
-        "DE": "Delaware",
-        "DC": "Distrito de Columbia",
-        "FL": "Florida",
-        "GA": "Georgia",
-        "HI": "Hawái",
-        "ID": "Idaho",
-        "IL": "Illinois",
-        "IN": "Indiana",
-        "IA": "Iowa",
-        "KS": "Kansas",
-        "KY": "Kentucky",
-        "LA": "Luisiana",
-        "ME": "Maine",
-        "MD": "Maryland",
-        "MA": "Massachusetts",
-        "MI": "Míchigan",
-        "MN": "Minnesota",
-        "MS": "Misisipi",
-        "MO": "Misuri",
-        "MT": "Montana",
-        "NE": "Nebraska",
-        "NV": "Nevada",
-        "NH": "Nuevo Hampshire",
-        "NJ": "Nueva Jersey",
-        "NM": "Nuevo México",
-        "NY": "Nueva York",
-        "NC": "Carolina del Norte",
-        "ND": "Dakota del Norte",
-        "OH": "Ohio",
-        "OK": "Oklahoma",
-        "OR": "Oregón",
-        "PA": "Pensilvania",
-        "RI": "Rhode Island",
-        "SC": "Carolina del Sur",
-        "SD": "Dakota del Sur",
-        "TN": "Tennessee",
-        "TX": "Texas",
-        "UT": "Utah",
-        "VT": "Vermont",
-        "VA": "Virginia",
-        "WA": "Washington",
-        "WV": "Virginia Occidental",
-        "WI": "Wisconsin",
-        "WY": "Wyoming",
-        "PR": "Puerto Rico",
-        "VI": "Islas Vírgenes de los Estados Unidos",
-        "GU": "Guam",
-        "MP": "Islas Marianas del Norte",
-    },
-}
+# The places the line covers: the 50 states, DC, and the territories ICE ERO serves. Their names in each
+# language, and the field offices' names, are in schedules/place_names.toml.
+COVERED_STATES: frozenset[str] = frozenset(
+    """
+    AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC
+    ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU MP
+    """.split()
+)
 
-# Other words callers and speech recognisers use for a place, written already normalised
-# (lowercase, no accents, no punctuation). Longer phrases win over shorter ones they contain.
-STATE_SPEECH_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
-    "en": {
-        "DC": ("washington dc", "dc", "the district"),
-        "NY": ("new york city", "nyc"),
-        "VI": ("virgin islands", "us virgin islands", "st thomas", "st croix"),
-        "MP": ("northern marianas", "mariana islands", "saipan", "cnmi"),
-        "HI": ("hawai",),
-        "PR": ("porto rico",),
-    },
-    "es": {
-        "DC": ("washington dc", "dc", "distrito de columbia"),
-        "NY": ("ciudad de nueva york", "nueva york", "new york"),
-        "TX": ("tejas",),
-        "NH": ("nueva hampshire",),
-        "NM": ("nuevo mejico", "nueva mexico"),
-        "MS": ("misisipi", "mississippi"),
-        "MO": ("misuri", "missouri"),
-        "HI": ("hawai", "hawaii"),
-        "PA": ("pensilvania", "pennsylvania"),
-        "LA": ("luisiana", "louisiana"),
-        "VI": ("islas virgenes", "islas virgenes americanas"),
-        "MP": ("islas marianas", "marianas del norte", "saipan"),
-        "OR": ("oregon",),
-    },
-}
-
-COVERED_STATES: frozenset[str] = frozenset(STATE_NAMES["en"])
+PLACE_NAMES_FILE = Path(__file__).resolve().parent.parent / "schedules" / "place_names.toml"
 
 _KEYPAD: dict[str, str] = {
     letter: digit
@@ -218,11 +80,58 @@ def _fold(text: str) -> str:
     return "".join(kept)
 
 
-def _speech_key(text: str) -> str:
+# Marks a speech recogniser may or may not write: Arabic short vowels and hamza seats (so أ إ آ read as
+# ا), tatweel, and the Devanagari and Gurmukhi nukta (फ़ and फ). Removed before comparing.
+_OPTIONAL_MARKS = re.compile("[\u0640\u064b-\u065f\u0670\u093c\u0a3c]")
+# Letters written either way by people and recognisers alike.
+_SAME_LETTERS = str.maketrans({"ё": "е", "ى": "ي", "ة": "ه", "ॉ": "ा", "ऑ": "आ", "ँ": "ं", "đ": "d"})
+# French elision: "l'Utah", "d'Alabama" are the article and the name.
+_ELISION = re.compile(r"\b(qu|[cdjlmnst])['’]", re.IGNORECASE)
+# Chinese and Japanese write no spaces between words: a name is found inside a run of characters.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_EDGE = re.compile(f"(?<=[{_CJK}])(?=[^{_CJK}\\s])|(?<=[^{_CJK}\\s])(?=[{_CJK}])")
+
+
+def _speech_key(text: str, language: str = "") -> str:
+    if language == "fr":
+        text = _ELISION.sub(r"\1 ", text)
+    folded = unicodedata.normalize("NFC", _OPTIONAL_MARKS.sub("", _fold(text))).translate(_SAME_LETTERS)
     # Periods and apostrophes vanish ("D.C." -> "dc", "I'm" -> "im"); other punctuation splits.
-    folded = re.sub(r"[.'’]", "", _fold(text))
+    folded = _CJK_EDGE.sub(" ", re.sub(r"[.'’]", "", folded))
     spaced = "".join(ch if unicodedata.category(ch)[0] in "LMN" else " " for ch in folded)
     return " ".join(spaced.split())
+
+
+def _is_cjk(ch: str) -> bool:
+    return re.match(f"[{_CJK}]", ch) is not None
+
+
+# Russian declines names ("в Калифорнии", "в Техасе", "в Северной Каролине"): a Cyrillic word matches
+# with its final vowels changed or an ending added.
+_CYRILLIC_WORD = re.compile("[а-яё]+")
+_CYRILLIC_ENDING = re.compile("[аеёиоуыэюяйь]{1,2}$")
+# Arabic writes "and", "so", "in/with" and "to" onto the next word: وتكساس, بتكساس, لفلوريدا.
+_ARABIC_PROCLITICS = "(?:[وف]?[بل]?)"
+
+
+def _word_pattern(word: str) -> str:
+    if not _CYRILLIC_WORD.fullmatch(word):
+        return re.escape(word)
+    stem = _CYRILLIC_ENDING.sub("", word)
+    if len(stem) < 2:
+        stem = word
+    # A short stem takes only vowel endings, so "Юта" finds "в Юте" but not every word that starts "ют".
+    return re.escape(stem) + ("[а-яё]{0,3}" if len(stem) >= 4 else "[аеёиоуыэюяйь]{0,3}")
+
+
+def _form_pattern(form: str) -> re.Pattern[str]:
+    """The regular expression that finds one spoken form inside a speech key padded with spaces."""
+    body = " ".join(_word_pattern(word) for word in form.split(" "))
+    if "\u0600" <= form[0] <= "\u06ff":
+        body = _ARABIC_PROCLITICS + body
+    left = "" if _is_cjk(form[0]) else "(?<= )"
+    right = "" if _is_cjk(form[-1]) else "(?= )"
+    return re.compile(left + body + right)
 
 
 def county_key(county: str) -> str:
@@ -272,6 +181,304 @@ class _Lines:
         return start
 
 
+class PlaceNameError(FieldOfficeError):
+    """The place names file is missing or wrong; the message says where and how to fix it."""
+
+
+class _TableLines:
+    """Find the line of a [table] or of a key inside it in a TOML file, so errors can point at it."""
+
+    def __init__(self, text: str) -> None:
+        self._tables: dict[str, int] = {}
+        self._keys: dict[tuple[str, str], int] = {}
+        table = ""
+        for number, line in enumerate(text.splitlines(), start=1):
+            header = re.match(r"\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$", line)
+            if header:
+                table = ".".join(part.strip().strip('"') for part in header.group(1).split("."))
+                self._tables.setdefault(table, number)
+                continue
+            key = re.match(r'\s*(?:"([^"]*)"|([A-Za-z0-9_-]+))\s*=', line)
+            if key:
+                self._keys.setdefault((table, key.group(1) or key.group(2) or ""), number)
+
+    def table(self, name: str) -> int | None:
+        return self._tables.get(name)
+
+    def key(self, table: str, key: str) -> int | None:
+        return self._keys.get((table, key), self.table(table))
+
+
+_PLACE_SECTIONS = ("states", "offices", "speech_aliases")
+# A language name ends in 州 ("state") in Chinese; callers say the name with or without it.
+_GENERIC_ENDINGS: dict[str, tuple[str, ...]] = {"zh": ("州",)}
+
+
+@dataclass(frozen=True)
+class PlaceNames:
+    """State, territory and field office names per language, from schedules/place_names.toml."""
+
+    path: Path
+    states: Mapping[str, Mapping[str, str]]
+    offices: Mapping[str, Mapping[str, str]]
+    speech_aliases: Mapping[str, Mapping[str, tuple[str, ...]]]
+    # Per language, each spoken form (as a speech key) of its names and aliases, to its state.
+    spoken_forms: Mapping[str, Mapping[str, str]] = field(repr=False)
+    lines: _TableLines = field(repr=False, compare=False)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.states)
+
+    @classmethod
+    def load(cls, path: Path) -> PlaceNames:
+        """Read and check the place names file, raising PlaceNameError on any mistake."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise PlaceNameError(
+                path,
+                None,
+                f"cannot read the file ({exc.strerror})",
+                "check that the place names file exists next to field_offices.toml",
+            ) from exc
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            found = re.search(r"at line (\d+)", str(exc))
+            raise PlaceNameError(
+                path,
+                int(found.group(1)) if found else None,
+                f"not valid TOML ({exc})",
+                'correct the syntax there; names need double quotes, e.g. CA = "Californie"',
+            ) from exc
+        return cls._from_data(data, path, _TableLines(text))
+
+    @classmethod
+    def _from_data(cls, data: dict[str, Any], path: Path, lines: _TableLines) -> PlaceNames:
+        unknown = sorted(set(data) - set(_PLACE_SECTIONS))
+        if unknown:
+            raise PlaceNameError(
+                path,
+                lines.table(unknown[0]) or lines.key("", unknown[0]),
+                f"unexpected section {unknown[0]!r}",
+                "tables are named [states.xx], [offices.xx] or [speech_aliases.xx], xx a language code",
+            )
+        sections: dict[str, dict[str, Any]] = {}
+        for section in _PLACE_SECTIONS:
+            raw = data.get(section, {})
+            if not isinstance(raw, dict) or not all(isinstance(table, dict) for table in raw.values()):
+                raise PlaceNameError(
+                    path,
+                    lines.table(section) or lines.key("", section),
+                    f"{section} is not a set of [{section}.xx] tables",
+                    f"write one table per language, e.g. [{section}.fr]",
+                )
+            for language in raw:
+                if not re.fullmatch(r"[a-z]{2,3}", language):
+                    raise PlaceNameError(
+                        path,
+                        lines.table(f"{section}.{language}"),
+                        f"[{section}.{language}] is not named by a language code",
+                        f"use the code of voices.toml in lower case, e.g. [{section}.fr]",
+                    )
+            sections[section] = raw
+
+        if "en" not in sections["states"]:
+            raise PlaceNameError(
+                path, None, "there is no [states.en] table", "add the English names under [states.en]"
+            )
+        states = {
+            language: _check_state_table(table, language, path, lines)
+            for language, table in sections["states"].items()
+        }
+
+        offices: dict[str, dict[str, str]] = {}
+        for language, table in sections["offices"].items():
+            where = f"offices.{language}"
+            if language == "en":
+                raise PlaceNameError(
+                    path,
+                    lines.table(where),
+                    "English office names belong in field_offices.toml, not in [offices.en]",
+                    "remove the [offices.en] table and change an English name in field_offices.toml",
+                )
+            if language not in states:
+                raise PlaceNameError(
+                    path,
+                    lines.table(where),
+                    f"[{where}] has no [states.{language}] table beside it",
+                    f"add [states.{language}] with the name of every state and territory, "
+                    f"or remove [{where}]",
+                )
+            offices[language] = {
+                office: _check_name(name, where, office, path, lines) for office, name in table.items()
+            }
+        for language in states:
+            if language != "en" and language not in offices:
+                raise PlaceNameError(
+                    path,
+                    lines.table(f"states.{language}"),
+                    f"{language} has state names but no [offices.{language}] table",
+                    f'add [offices.{language}] with a line per field office, e.g. "Atlanta" = "..."',
+                )
+
+        aliases: dict[str, dict[str, tuple[str, ...]]] = {}
+        for language, table in sections["speech_aliases"].items():
+            where = f"speech_aliases.{language}"
+            if language not in states:
+                raise PlaceNameError(
+                    path,
+                    lines.table(where),
+                    f"[{where}] has no [states.{language}] table beside it",
+                    f"add [states.{language}] or remove [{where}]",
+                )
+            aliases[language] = {}
+            for state, words in table.items():
+                if state not in COVERED_STATES:
+                    raise PlaceNameError(
+                        path,
+                        lines.key(where, state),
+                        f"[{where}] lists unknown state code {state!r}",
+                        "use 2-letter upper-case postal codes (the 50 states, DC, PR, VI, GU, MP)",
+                    )
+                if (
+                    not isinstance(words, list)
+                    or not words
+                    or not all(isinstance(word, str) and _speech_key(word, language) for word in words)
+                ):
+                    raise PlaceNameError(
+                        path,
+                        lines.key(where, state),
+                        f"[{where}] {state} is not a list of words",
+                        f'write it as {state} = ["...", "..."]',
+                    )
+                aliases[language][state] = tuple(word.strip() for word in words)
+        forms = {language: _spoken_forms(language, states, aliases, path, lines) for language in states}
+        return cls(path, states, offices, aliases, forms, lines)
+
+    def check_offices(self, office_names: Iterable[str], offices_path: Path) -> None:
+        """Check every language names every office of the field office file, and no other."""
+        expected = list(office_names)
+        for language, table in self.offices.items():
+            where = f"offices.{language}"
+            for office in table:
+                if office not in expected:
+                    close = difflib.get_close_matches(office, expected, n=1)
+                    hint = f'did you mean "{close[0]}"? ' if close else ""
+                    raise PlaceNameError(
+                        self.path,
+                        self.lines.key(where, office),
+                        f'[{where}] names the office "{office}", which {offices_path.name} does not have',
+                        f"{hint}write the office's name exactly as in {offices_path.name}",
+                    )
+            missing = [office for office in expected if office not in table]
+            if missing:
+                raise PlaceNameError(
+                    self.path,
+                    self.lines.table(where),
+                    f"[{where}] has no name for the office(s) {', '.join(missing)}",
+                    f'add a line such as "{missing[0]}" = "..." (the city as {language} writes it)',
+                )
+
+    def state_name(self, state: str, language: str) -> str:
+        names = self.states.get(language, self.states["en"])
+        return names.get(state, self.states["en"][state])
+
+    def office_name(self, office: str, language: str) -> str:
+        return self.offices.get(language, {}).get(office, office)
+
+
+def _spoken_forms(
+    language: str,
+    states: Mapping[str, Mapping[str, str]],
+    aliases: Mapping[str, Mapping[str, tuple[str, ...]]],
+    path: Path,
+    lines: _TableLines,
+) -> dict[str, str]:
+    """The language's spoken forms; two states sharing one is a mistake in the file."""
+    forms: dict[str, str] = {}
+    first: dict[str, str] = {}
+    said = [(state, name, f"states.{language}") for state, name in states[language].items()]
+    said += [
+        (state, word, f"speech_aliases.{language}")
+        for state, words in aliases.get(language, {}).items()
+        for word in words
+    ]
+    for state, text, where in said:
+        for variant in _with_generic_endings(text, language):
+            key = _speech_key(variant, language)
+            other = forms.setdefault(key, state)
+            first.setdefault(key, text)
+            if other != state:
+                raise PlaceNameError(
+                    path,
+                    lines.key(where, state),
+                    f'in {language}, "{text}" names {state}, but "{first[key]}" already names {other} '
+                    "the same way",
+                    "keep the name or alias under one state only",
+                )
+    return forms
+
+
+def _with_generic_endings(name: str, language: str) -> list[str]:
+    variants = [name]
+    for ending in _GENERIC_ENDINGS.get(language, ()):
+        if name.endswith(ending) and len(name) - len(ending) >= 2:
+            variants.append(name.removesuffix(ending))
+    return variants
+
+
+def _check_name(name: object, table: str, key: str, path: Path, lines: _TableLines) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise PlaceNameError(
+            path,
+            lines.key(table, key),
+            f"[{table}] {key} is not a name",
+            "write the name in double quotes after the = sign",
+        )
+    return name.strip()
+
+
+def _check_state_table(
+    table: dict[str, Any], language: str, path: Path, lines: _TableLines
+) -> dict[str, str]:
+    where = f"states.{language}"
+    for state in table:
+        if state not in COVERED_STATES:
+            raise PlaceNameError(
+                path,
+                lines.key(where, state),
+                f"[{where}] lists unknown state code {state!r}",
+                "use 2-letter upper-case postal codes (the 50 states, DC, PR, VI, GU, MP)",
+            )
+    missing = sorted(COVERED_STATES - set(table))
+    if missing:
+        raise PlaceNameError(
+            path,
+            lines.table(where),
+            f"[{where}] has no name for {', '.join(missing)}",
+            f'add a line such as {missing[0]} = "..." with the name as {language} writes it',
+        )
+    return {state: _check_name(table[state], where, state, path, lines) for state in table}
+
+
+@cache
+def shipped_place_names() -> PlaceNames:
+    """The place names the project ships, read once."""
+    return PlaceNames.load(PLACE_NAMES_FILE)
+
+
+def __getattr__(name: str) -> Any:
+    # STATE_NAMES and STATE_SPEECH_ALIASES were tables in this module; they now come from the data file,
+    # read when first asked for, so importing the module never depends on it.
+    if name == "STATE_NAMES":
+        return {language: dict(names) for language, names in shipped_place_names().states.items()}
+    if name == "STATE_SPEECH_ALIASES":
+        return {language: dict(words) for language, words in shipped_place_names().speech_aliases.items()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 class FieldOffices:
     """The validated set of field offices, answering "which office covers this caller?"."""
 
@@ -279,6 +486,7 @@ class FieldOffices:
         self,
         offices: Iterable[FieldOffice],
         counties: Mapping[tuple[str, str], FieldOffice],
+        names: PlaceNames | None = None,
     ) -> None:
         self._offices = tuple(offices)
         self._by_state: dict[str, list[FieldOffice]] = {}
@@ -286,14 +494,24 @@ class FieldOffices:
             for state in office.states:
                 self._by_state.setdefault(state, []).append(office)
         self._by_county = dict(counties)
+        self._names = names if names is not None else shipped_place_names()
+        self._speech_patterns: dict[str, tuple[tuple[re.Pattern[str], str], ...]] = {}
 
     @property
     def offices(self) -> tuple[FieldOffice, ...]:
         return self._offices
 
+    @property
+    def names(self) -> PlaceNames:
+        return self._names
+
     @classmethod
-    def load(cls, path: Path) -> FieldOffices:
-        """Read and validate the field office file, raising FieldOfficeError on any mistake."""
+    def load(cls, path: Path, place_names: Path | None = None) -> FieldOffices:
+        """Read and validate the field office file, raising FieldOfficeError on any mistake.
+
+        The names of states and offices in each language come from `place_names` (by default the
+        shipped schedules/place_names.toml), checked against the offices: PlaceNameError on a mistake.
+        """
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
@@ -313,10 +531,12 @@ class FieldOffices:
                 f"not valid TOML ({exc})",
                 "correct the syntax there; strings need double quotes and lists square brackets",
             ) from exc
-        return cls._from_data(data, path, _Lines(text))
+        return cls._from_data(data, path, _Lines(text), place_names)
 
     @classmethod
-    def _from_data(cls, data: dict[str, Any], path: Path, lines: _Lines) -> FieldOffices:
+    def _from_data(
+        cls, data: dict[str, Any], path: Path, lines: _Lines, place_names: Path | None = None
+    ) -> FieldOffices:
         unknown = set(data) - {"office"}
         if unknown:
             raise FieldOfficeError(
@@ -359,7 +579,9 @@ class FieldOffices:
             )
 
         by_county = _check_coverage(offices, county_lists, path, lines)
-        return cls(offices, by_county)
+        names = PlaceNames.load(place_names) if place_names is not None else shipped_place_names()
+        names.check_offices((office.name for office in offices), path)
+        return cls(offices, by_county, names)
 
     def for_state(self, state: str) -> list[FieldOffice]:
         """Return the offices covering a state or territory, in file order; [] if none."""
@@ -391,14 +613,20 @@ class FieldOffices:
         return sorted(state for state in self._by_state if _keypad_code(state) == digits)
 
     def state_from_speech(self, text: str, language: str) -> str | None:
-        """Return the one state or territory named in the words, or None if none or several."""
-        spoken = f" {_speech_key(text)} "
+        """Return the one state or territory named in the words, or None if none or several.
+
+        Names are those of the caller's language and English (callers often say a place in English
+        whatever their language), as speech recognisers write them: Chinese characters without spaces,
+        Devanagari, Arabic, Cyrillic (in any case ending), Latin with or without accents.
+        """
+        code = _language_code(language)
+        spoken = f" {_speech_key(text, code)} "
         taken: list[tuple[int, int]] = []
         found: set[str] = set()
-        for alias, state in _speech_aliases(_language_code(language)):
-            for match in re.finditer(f"(?<= ){re.escape(alias)}(?= )", spoken):
+        for pattern, state in self._patterns(code):
+            for match in pattern.finditer(spoken):
                 start, end = match.span()
-                # "West Virginia" must not also count as "Virginia": longer aliases go first.
+                # "West Virginia" must not also count as "Virginia": longer forms go first.
                 if any(start < t_end and t_start < end for t_start, t_end in taken):
                     continue
                 taken.append((start, end))
@@ -406,31 +634,32 @@ class FieldOffices:
         found &= set(self._by_state)
         return found.pop() if len(found) == 1 else None
 
+    def _patterns(self, language: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+        """Every spoken form of every state for a language, longest first; English forms as fallback."""
+        if language not in self._speech_patterns:
+            forms: dict[str, str] = {}
+            for lang in dict.fromkeys((language, "en")):
+                for form, state in self._names.spoken_forms.get(lang, {}).items():
+                    forms.setdefault(form, state)
+            ordered = sorted(forms.items(), key=lambda item: (-len(item[0]), item[0]))
+            self._speech_patterns[language] = tuple((_form_pattern(form), state) for form, state in ordered)
+        return self._speech_patterns[language]
+
     def state_name(self, state: str, language: str) -> str:
         """Return the state's name in the language (English when the language has no names yet)."""
         code = state.strip().upper()
         if code not in COVERED_STATES:
             raise ValueError(f"unknown state or territory code {state!r}")
-        names = STATE_NAMES.get(_language_code(language), STATE_NAMES["en"])
-        return names.get(code, STATE_NAMES["en"][code])
+        return self._names.state_name(code, _language_code(language))
+
+    def office_name(self, office: FieldOffice | str, language: str) -> str:
+        """Return the office's city as the language writes it (its English name when there is none)."""
+        name = office.name if isinstance(office, FieldOffice) else office
+        return self._names.office_name(name, _language_code(language))
 
 
 def _language_code(language: str) -> str:
     return language.split("-")[0].strip().lower()
-
-
-@cache
-def _speech_aliases(language: str) -> tuple[tuple[str, str], ...]:
-    """Every spoken form of every state for a language, longest first; English forms as fallback."""
-    forms: dict[str, str] = {}
-    # Callers often say place names in English whatever their language, so English is always in.
-    for lang in dict.fromkeys((language, "en")):
-        for state, name in STATE_NAMES.get(lang, {}).items():
-            forms.setdefault(_speech_key(name), state)
-        for state, aliases in STATE_SPEECH_ALIASES.get(lang, {}).items():
-            for alias in aliases:
-                forms.setdefault(_speech_key(alias), state)
-    return tuple(sorted(forms.items(), key=lambda item: (-len(item[0]), item[0])))
 
 
 def _parse_office(

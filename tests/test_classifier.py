@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,11 @@ from ivr.subjects import URGENT_SUBJECTS, Subject
 
 THRESHOLD = 0.6
 UTTERANCES = Path(__file__).resolve().parent / "data" / "subject_utterances.tsv"
+HELD_OUT = Path(__file__).resolve().parent / "data" / "subject_utterances_heldout.tsv"
+# Every language callers may speak at the subject menu; Punjabi and Haitian Creole are keypad-only.
+SPOKEN_LANGUAGES = ("en", "es", "pt", "ru", "fr", "hi", "vi", "zh", "ar")
+NEW_LANGUAGES = SPOKEN_LANGUAGES[2:]
+KEYPAD_ONLY_LANGUAGES = ("pa", "ht")
 
 SCORING = """
 [scoring]
@@ -72,6 +78,73 @@ def test_callers_words_land_on_their_subject_confidently(text: str, language: st
     assert found.cues, "a classification names the cues it rests on"
 
 
+# "A guard hit me" and "my daughter was taken from me", as callers say them in each language.
+@pytest.mark.parametrize(
+    ("text", "language", "subject"),
+    [
+        ("um guarda me bateu", "pt", Subject.ASSAULT),
+        ("tiraram minha filha de mim", "pt", Subject.FAMILY_SEPARATION),
+        ("охранник меня ударил", "ru", Subject.ASSAULT),
+        ("у меня забрали дочь", "ru", Subject.FAMILY_SEPARATION),
+        ("un gardien m'a frappé", "fr", Subject.ASSAULT),
+        ("on m'a enlevé ma fille", "fr", Subject.FAMILY_SEPARATION),
+        ("एक गार्ड ने मुझे मारा", "hi", Subject.ASSAULT),
+        ("मेरी बेटी को मुझसे छीन लिया गया", "hi", Subject.FAMILY_SEPARATION),
+        ("một lính canh đánh tôi", "vi", Subject.ASSAULT),
+        ("họ đã bắt con gái tôi đi", "vi", Subject.FAMILY_SEPARATION),
+        ("一个警卫打了我", "zh", Subject.ASSAULT),
+        ("我女儿被从我身边带走了", "zh", Subject.FAMILY_SEPARATION),
+        ("حارس ضربني", "ar", Subject.ASSAULT),
+        ("أخذوا ابنتي مني", "ar", Subject.FAMILY_SEPARATION),
+    ],
+)
+def test_every_spoken_language_hears_the_urgent_examples(text: str, language: str, subject: Subject) -> None:
+    found = classify(text, language)
+    assert found.subject == subject, found
+    assert found.confidence >= THRESHOLD, found
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("olá bom dia", "pt"),
+        ("алло здравствуйте", "ru"),
+        ("allô bonjour", "fr"),
+        ("नमस्ते हां जी", "hi"),
+        ("alo dạ vâng", "vi"),
+        ("喂你好", "zh"),
+        ("السلام عليكم", "ar"),
+    ],
+)
+def test_greetings_in_every_language_get_no_subject(text: str, language: str) -> None:
+    assert classify(text, language) == Classification(None, 0.0)
+
+
+def test_recognisers_spelling_variants_meet() -> None:
+    # Arabic: hamza, taa marbuta and vowel marks vary; Hindi: the nukta; French: the elided article.
+    assert classify("قضيّة", "ar") == classify("قضيه", "ar")
+    assert classify("حارسٌ ضربَني", "ar") == classify("حارس ضربني", "ar")
+    assert classify("थप्पड़ मारा", "hi") == classify("थप्पड मारा", "hi")
+    assert classify("l'avocat vient pas", "fr").subject == Subject.LEGAL_ACCESS
+    assert classify("Un gardien m’a frappé.", "fr").subject == Subject.ASSAULT
+
+
+def test_arabic_particles_on_a_word_do_not_hide_it() -> None:
+    for said in ("المحامي ما جاء", "والمحامي ما جاء", "ما يخلوني أتصل بالمحامي"):
+        assert classify(said, "ar").subject == Subject.LEGAL_ACCESS, said
+
+
+def test_a_mandarin_phone_call_is_no_hitting() -> None:
+    # "打" is "hit", but "打电话" is "to phone".
+    assert classify("他们不让我给律师打电话", "zh").subject == Subject.LEGAL_ACCESS
+    assert classify("他打电话问我", "zh") == Classification(None, 0.0)
+
+
+def test_hindi_callers_mixing_in_english_are_understood() -> None:
+    assert classify("guard ने मुझे beat किया", "hi").subject == Subject.ASSAULT
+    assert classify("मुझे lawyer को call नहीं करने दे रहे", "hi").subject == Subject.LEGAL_ACCESS
+
+
 @pytest.mark.parametrize(
     ("text", "language"),
     [
@@ -102,8 +175,9 @@ def test_a_regional_language_tag_uses_its_language() -> None:
     assert classify("no me dan mis medicinas", "es-US").subject == Subject.DETENTION_CONDITIONS
 
 
-def test_a_language_without_phrases_gets_no_subject() -> None:
-    assert classify("a guard hit me", "pt") == Classification(None, 0.0)
+@pytest.mark.parametrize("language", KEYPAD_ONLY_LANGUAGES)
+def test_a_language_without_phrases_gets_no_subject(language: str) -> None:
+    assert classify("a guard hit me", language) == Classification(None, 0.0)
 
 
 def test_a_bare_question_is_other_but_always_confirmed() -> None:
@@ -150,23 +224,46 @@ def test_more_evidence_for_one_subject_raises_confidence() -> None:
 # --- the labelled set ------------------------------------------------------------------------
 
 
-def test_labelled_set_covers_every_subject_in_english_and_spanish() -> None:
-    rows = list(read_utterances(UTTERANCES))
-    for language in ("en", "es"):
-        mine = [row for row in rows if row.language == language]
-        assert len(mine) >= 40
-        assert {row.subject for row in mine} == set(Subject)
+@cache
+def labelled_report(threshold: float) -> tuple[LanguageAccuracy, ...]:
+    """The labelled set's report, computed once per threshold: it classifies every row."""
+    return tuple(accuracy_report(UTTERANCES, threshold))
 
 
-@pytest.mark.parametrize("language", ["en", "es"])
+def _languages_in(path: Path) -> list[str]:
+    return sorted({row.language for row in read_utterances(path)})
+
+
+def test_labelled_set_has_every_spoken_language_and_only_those() -> None:
+    assert _languages_in(UTTERANCES) == sorted(SPOKEN_LANGUAGES)
+
+
+@pytest.mark.parametrize("language", SPOKEN_LANGUAGES)
+def test_labelled_set_covers_every_subject_in_every_language(language: str) -> None:
+    mine = [row for row in read_utterances(UTTERANCES) if row.language == language]
+    assert len(mine) >= (40 if language in ("en", "es") else 35)
+    for subject in Subject:
+        assert sum(row.subject == subject for row in mine) >= 3, subject
+
+
+@pytest.mark.parametrize("language", _languages_in(UTTERANCES))
 def test_labelled_set_confident_answers_are_right_and_frequent(language: str) -> None:
-    (report,) = [r for r in accuracy_report(UTTERANCES, THRESHOLD) if r.language == language]
+    (report,) = [r for r in labelled_report(THRESHOLD) if r.language == language]
     assert report.confident_correct_rate >= 0.90, report
     assert report.confident_share >= 0.70, report
 
 
+def test_held_out_set_is_readable_and_covers_the_new_languages() -> None:
+    # Held out from tuning: its accuracy is reported (`flask ivr classifier --data ...`), not asserted.
+    rows = list(read_utterances(HELD_OUT))
+    for language in NEW_LANGUAGES:
+        assert sum(row.language == language for row in rows) >= 10, language
+    reports = accuracy_report(HELD_OUT, THRESHOLD)
+    assert {r.language for r in reports} >= set(NEW_LANGUAGES)
+
+
 def test_accuracy_report_counts_add_up() -> None:
-    for report in accuracy_report(UTTERANCES, THRESHOLD):
+    for report in labelled_report(THRESHOLD):
         assert isinstance(report, LanguageAccuracy)
         assert report.confident + report.asked_to_confirm + report.no_subject == report.utterances
         assert report.confident_correct <= report.confident
@@ -174,8 +271,8 @@ def test_accuracy_report_counts_add_up() -> None:
 
 
 def test_a_stricter_threshold_routes_fewer_callers_without_asking() -> None:
-    loose = {r.language: r.confident for r in accuracy_report(UTTERANCES, 0.5)}
-    strict = {r.language: r.confident for r in accuracy_report(UTTERANCES, 0.8)}
+    loose = {r.language: r.confident for r in labelled_report(0.5)}
+    strict = {r.language: r.confident for r in labelled_report(0.8)}
     assert all(strict[language] <= loose[language] for language in loose)
 
 
@@ -194,7 +291,13 @@ def test_classifier_command_prints_a_row_per_language() -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "threshold 0.60"
-    assert [line.split()[0] for line in lines[2:4]] == ["en", "es"]
+    assert [line.split()[0] for line in lines[2:]] == sorted(SPOKEN_LANGUAGES)
+
+
+def test_flask_ivr_offers_the_classifier_command() -> None:
+    from ivr.cli import ivr_group
+
+    assert ivr_group.commands.get("classifier") is classifier_command
 
 
 def test_classifier_command_rejects_a_threshold_above_one() -> None:
@@ -215,7 +318,7 @@ def test_classifier_command_lists_misses_on_request(tmp_path: Path) -> None:
 
 def test_shipped_phrase_file_loads() -> None:
     book = PhraseBook.load(PHRASES_FILE)
-    assert {"en", "es"} <= set(book.languages)
+    assert set(book.languages) == set(SPOKEN_LANGUAGES)
 
 
 def test_a_language_is_added_by_data_alone(tmp_path: Path) -> None:
@@ -238,9 +341,31 @@ def test_a_script_whose_vowel_signs_are_marks_keeps_them(tmp_path: Path) -> None
     assert normalize("वकील", strip_marks=False) == "वकील"
 
 
+def test_replacements_fold_spellings_before_matching(tmp_path: Path) -> None:
+    book = phrase_book(
+        tmp_path, '[options.ar]\nreplace = { "ة" = "ه" }\n[ar.case_information]\nstrong = ["قضيه"]\n'
+    )
+    assert book.classify("قضية", "ar").subject == Subject.CASE_INFORMATION
+    assert normalize("قضية", replace={"ة": "ه"}) == "قضيه"
+    assert normalize("l'avocat", replace={"'": " "}) == "l avocat"
+    assert normalize("l'avocat") == "lavocat"
+
+
+def test_prefixes_let_a_word_match_behind_a_particle(tmp_path: Path) -> None:
+    body = '[options.ar]\nprefixes = ["و", "ال"]\n[ar.legal_access]\nstrong = ["محامي*"]\n'
+    book = phrase_book(tmp_path, body)
+    assert book.classify("والمحامي", "ar").subject is None  # one particle only: list "وال" to allow both
+    assert book.classify("المحامي", "ar").subject == Subject.LEGAL_ACCESS
+    assert book.classify("ومحاميتي", "ar").subject == Subject.LEGAL_ACCESS
+    assert phrase_book(tmp_path, body).classify("المحامي", "ar").cues == ("محامي*",)
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
+        ('[options.ar]\nprefixes = "و"\n', r"prefixes must be a list"),
+        ('[options.ar]\nreplace = ["ة", "ه"]\n', r"replace must be a table"),
+        ('[options.ar]\nreplace = { "ة" = 1 }\n', r"replace must be a table"),
         ('[en.assualt]\nstrong = ["hit me"]\n', r"\[en\.assualt\] is not a subject"),
         ('[en.assault]\nstorng = ["hit me"]\n', r"has 'storng'"),
         ('[en.assault]\nstrong = [""]\n', r"non-empty string"),

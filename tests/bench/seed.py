@@ -53,7 +53,7 @@ class Dialect:
     def series(self, low: str, high: str) -> str:
         if self.name == "sqlite":
             return f"(WITH RECURSIVE s(i) AS (SELECT {low} UNION ALL SELECT i + 1 FROM s WHERE i < {high}) SELECT i FROM s) AS s"
-        return f"generate_series({low}, {high}) AS s(i)"
+        return f"generate_series(CAST({low} AS integer), CAST({high} AS integer)) AS s(i)"
 
     def hex32(self, expr: str) -> str:
         if self.name == "sqlite":
