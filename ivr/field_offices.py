@@ -1,4 +1,4 @@
-"""ICE ERO field offices and the states, counties and ZIP codes each one covers."""
+"""ICE ERO field offices, the states, counties and ZIP codes each covers, and their names in each language."""
 
 from __future__ import annotations
 

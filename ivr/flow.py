@@ -396,13 +396,14 @@ def offices_said(
     if state and len(offices) > 1:
         said.append(Said("field_office_several", {"state": facts.offices.state_name(state, language)}))
     for office in offices:
+        name = facts.offices.office_name(office, language)
         if office.phone:
             said.append(
                 # The ten digits a caller dials inside the U.S., without the country code.
-                Said("field_office_phone", {"office": office.name, "phone": Digits(office.phone[-10:])})
+                Said("field_office_phone", {"office": name, "phone": Digits(office.phone[-10:])})
             )
         else:
-            said.append(Said("field_office_no_phone", {"office": office.name}))
+            said.append(Said("field_office_no_phone", {"office": name}))
     return said
 
 

@@ -42,7 +42,7 @@ class Line:
 
     def names_spoken(self, language: str) -> set[str]:
         """Names a played prompt may say: offices, states, closures (audio pieces are made for them)."""
-        names = {office.name for office in self.offices.offices}
+        names = {self.offices.office_name(office, language) for office in self.offices.offices}
         names |= {self.offices.state_name(state, language) for state in COVERED_STATES}
         for closure in (*self.schedule.closures, *self.schedule.short_days):
             names.add(closure.translations.get(language, closure.reason))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -9,13 +11,21 @@ import zipcodes
 
 from ivr.field_offices import (
     COVERED_STATES,
+    PLACE_NAMES_FILE,
     STATE_NAMES,
     FieldOfficeError,
     FieldOffices,
+    PlaceNameError,
+    PlaceNames,
     county_key,
 )
 
-FIELD_OFFICES_FILE = Path(__file__).resolve().parent.parent / "schedules" / "field_offices.toml"
+ROOT = Path(__file__).resolve().parent.parent
+FIELD_OFFICES_FILE = ROOT / "schedules" / "field_offices.toml"
+VOICES = tomllib.loads((ROOT / "prompts" / "voices.toml").read_text(encoding="utf-8"))
+LANGUAGES = sorted(VOICES)
+HEARD_LANGUAGES = sorted(code for code, voice in VOICES.items() if "speech_language" in voice)
+SPEECH_HINTS = tomllib.loads((ROOT / "prompts" / "speech_hints.toml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +245,46 @@ def test_every_covered_state_can_be_typed_on_the_keypad(offices: FieldOffices) -
         ("New Jersey", "es", "NJ"),  # place names are often said in English
         ("Hawái", "es", "HI"),
         ("Islas Vírgenes", "es", "VI"),
-        ("Texas", "pt", "TX"),  # a language without names yet falls back to English
+        ("Texas", "de", "TX"),  # a language without names of its own falls back to English
+        # Each language's own names, as a recogniser writes them.
+        ("Калифорния", "ru", "CA"),
+        ("я сейчас в Калифорнии", "ru", "CA"),  # Russian declines names
+        ("в Северной Каролине", "ru", "NC"),
+        ("в Западной Вирджинии", "ru", "WV"),
+        ("в Нью-Йорке", "ru", "NY"),
+        ("на Гавайях", "ru", "HI"),
+        ("в Юте", "ru", "UT"),
+        ("纽约", "zh", "NY"),
+        ("我在加州。", "zh", "CA"),  # no spaces between Chinese words
+        ("我住在加利福尼亚", "zh-CN", "CA"),  # without 州
+        ("阿拉斯加州", "zh", "AK"),  # not also 加州
+        ("西弗吉尼亚州", "zh", "WV"),
+        ("华盛顿特区", "zh", "DC"),
+        ("德州", "zh", "TX"),
+        ("我在California", "zh", "CA"),
+        ("تكساس", "ar", "TX"),
+        ("أنا في ولاية كاليفورنيا", "ar", "CA"),
+        ("بتكساس", "ar", "TX"),  # a preposition written onto the name
+        ("اريزونا", "ar", "AZ"),  # without the hamza
+        ("كارولاينا الشمالية", "ar", "NC"),
+        ("واشنطن العاصمة", "ar", "DC"),
+        ("फ्लोरिडा", "hi", "FL"),  # without the nukta of फ़्लोरिडा
+        ("फ़्लोरिडा", "hi", "FL"),
+        ("मैं न्यू यॉर्क में हूँ", "hi", "NY"),
+        ("वेस्ट वर्जीनिया", "hi", "WV"),
+        ("Nova York", "pt", "NY"),
+        ("estou na Califórnia", "pt", "CA"),
+        ("Carolina do Sul", "pt", "SC"),
+        ("Géorgie", "fr", "GA"),
+        ("je suis en Caroline du Nord", "fr", "NC"),
+        ("j'habite dans l'Utah", "fr", "UT"),  # elision
+        ("Virginie-Occidentale", "fr", "WV"),
+        ("Nouveau-Mexique", "fr", "NM"),
+        ("Bắc Carolina", "vi", "NC"),
+        ("tôi ở Cali", "vi", "CA"),
+        ("Đặc khu Columbia", "vi", "DC"),
+        ("Kalifòni", "ht", "CA"),
+        ("ਕੈਲੀਫ਼ੋਰਨੀਆ", "pa", "CA"),
     ],
 )
 def test_state_is_recognised_in_speech(offices: FieldOffices, text: str, language: str, state: str) -> None:
@@ -250,6 +299,10 @@ def test_state_is_recognised_in_speech(offices: FieldOffices, text: str, languag
         ("carolina", "es"),
         ("I was in Texas now I'm in Georgia", "en"),
         ("no sé", "es"),
+        ("ютуб", "ru"),  # a short stem takes no consonant ending ("Юта")
+        ("我不知道", "zh"),
+        ("我在加州和德州", "zh"),
+        ("مين بيتكلم", "ar"),  # مين is "who": Maine is ولاية مين
     ],
 )
 def test_speech_naming_no_state_or_several_gives_none(
@@ -266,8 +319,20 @@ def test_speech_naming_no_state_or_several_gives_none(
         ("NY", "es", "Nueva York"),
         ("DC", "en", "District of Columbia"),
         ("MP", "es", "Islas Marianas del Norte"),
-        ("NC", "pt", "North Carolina"),
+        ("NC", "pt", "Carolina do Norte"),
         ("nc", "es-US", "Carolina del Norte"),
+        ("NC", "de", "North Carolina"),  # no names for the language: English
+        ("CA", "ru", "Калифорния"),
+        ("CA", "zh", "加利福尼亚州"),
+        ("CA", "ar", "كاليفورنيا"),
+        ("CA", "hi", "कैलिफ़ोर्निया"),
+        ("CA", "fr", "Californie"),
+        ("CA", "pt-BR", "Califórnia"),
+        ("CA", "ht", "Kalifòni"),
+        ("CA", "vi", "California"),
+        ("CA", "pa", "ਕੈਲੀਫ਼ੋਰਨੀਆ"),
+        ("NY", "zh", "纽约州"),
+        ("GA", "fr", "Géorgie"),
     ],
 )
 def test_state_name_in_the_callers_language(
@@ -279,6 +344,75 @@ def test_state_name_in_the_callers_language(
 def test_every_state_has_a_name_in_english_and_spanish() -> None:
     assert set(STATE_NAMES["en"]) == set(STATE_NAMES["es"]) == COVERED_STATES
     assert len(COVERED_STATES) == 55  # 50 states, DC, PR, VI, GU, MP
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_language_names_every_state_and_office(offices: FieldOffices, language: str) -> None:
+    assert set(offices.names.states[language]) == COVERED_STATES
+    if language != "en":
+        assert set(offices.names.offices[language]) == {office.name for office in offices.offices}
+    for state in COVERED_STATES:
+        assert offices.state_name(state, language).strip()
+    for office in offices.offices:
+        assert offices.office_name(office, language).strip()
+
+
+@pytest.mark.parametrize("language", ["zh", "pa", "hi", "ru", "ar"])
+def test_languages_of_other_scripts_hear_no_latin_letters_in_names(
+    offices: FieldOffices, language: str
+) -> None:
+    names = [offices.state_name(state, language) for state in COVERED_STATES]
+    names += [offices.office_name(office, language) for office in offices.offices]
+    assert [name for name in names if re.search("[A-Za-z]", name)] == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_state_name_is_recognised_in_its_own_language(offices: FieldOffices, language: str) -> None:
+    for state in COVERED_STATES:
+        assert offices.state_from_speech(offices.state_name(state, language), language) == state
+
+
+@pytest.mark.parametrize(
+    ("office", "language", "name"),
+    [
+        ("Los Angeles", "ru", "Лос-Анджелес"),
+        ("Los Angeles", "zh", "洛杉矶"),
+        ("Los Angeles", "ar", "لوس أنجلوس"),
+        ("Los Angeles", "hi", "लॉस एंजेलिस"),
+        ("Los Angeles", "es", "Los Ángeles"),
+        ("New York City", "pt", "Nova York"),
+        ("New York City", "fr", "New York"),
+        ("New York City", "ht", "Nouyòk"),
+        ("San Francisco", "zh", "旧金山"),
+        ("St. Paul", "ru", "Сент-Пол"),
+        ("Washington", "zh-CN", "华盛顿"),
+        ("Philadelphia", "fr", "Philadelphie"),
+        ("New Orleans", "vi", "New Orleans"),
+        ("New York City", "en", "New York City"),
+        ("New York City", "de", "New York City"),  # no names for the language: English
+    ],
+)
+def test_office_name_in_the_callers_language(
+    offices: FieldOffices, office: str, language: str, name: str
+) -> None:
+    (found,) = [o for o in offices.offices if o.name == office]
+    assert offices.office_name(found, language) == name
+
+
+@pytest.mark.parametrize("language", HEARD_LANGUAGES)
+def test_every_heard_language_has_speech_hints_for_every_menu(language: str) -> None:
+    for menu, by_language in SPEECH_HINTS.items():
+        hints = by_language.get(language)
+        assert hints and len(hints) < 15, (menu, language)
+    assert SPEECH_HINTS["a_number_entry"][language] == ["$OOV_CLASS_DIGIT_SEQUENCE"]
+
+
+@pytest.mark.parametrize("language", HEARD_LANGUAGES)
+def test_field_office_menu_hints_are_state_names_the_line_recognises(
+    offices: FieldOffices, language: str
+) -> None:
+    for hint in SPEECH_HINTS["field_office_menu"][language]:
+        assert offices.state_from_speech(hint, language) is not None, (language, hint)
 
 
 def test_state_name_of_an_unknown_code_is_an_error(offices: FieldOffices) -> None:
@@ -371,3 +505,94 @@ def test_county_spellings_compare_equal() -> None:
     assert county_key("St. Lawrence County") == county_key("St Lawrence")
     assert county_key("De Witt County") == county_key("DeWitt")
     assert county_key("Mclennan County") == county_key("McLennan")
+
+
+# --- a broken place names file gives a clear error -----------------------------------------------
+
+
+def write_broken_names(tmp_path: Path, old: str, new: str) -> Path:
+    text = PLACE_NAMES_FILE.read_text(encoding="utf-8")
+    assert old in text, f"test setup: {old!r} not in the shipped place names"
+    broken = tmp_path / "place_names.toml"
+    broken.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return broken
+
+
+def test_the_shipped_place_names_are_those_the_offices_use(offices: FieldOffices) -> None:
+    assert offices.names.path == PLACE_NAMES_FILE
+    assert FieldOffices.load(FIELD_OFFICES_FILE, PLACE_NAMES_FILE).names.languages == tuple(
+        offices.names.languages
+    )
+
+
+def test_state_missing_in_a_language_names_the_file_line_and_fix(tmp_path: Path) -> None:
+    broken = write_broken_names(tmp_path, 'KY = "Кентукки"\n', "")
+    with pytest.raises(PlaceNameError, match=r"\[states\.ru\] has no name for KY") as caught:
+        PlaceNames.load(broken)
+    assert caught.value.line == line_of(broken, "[states.ru]")
+    assert str(broken) in str(caught.value)
+    assert 'KY = "..."' in str(caught.value)
+
+
+def test_unknown_state_code_in_place_names_points_at_its_line(tmp_path: Path) -> None:
+    broken = write_broken_names(tmp_path, 'KY = "Кентукки"', 'KT = "Кентукки"')
+    with pytest.raises(PlaceNameError, match="unknown state code 'KT'") as caught:
+        PlaceNames.load(broken)
+    assert caught.value.line == line_of(broken, 'KT = "Кентукки"')
+
+
+def test_empty_name_points_at_its_line(tmp_path: Path) -> None:
+    broken = write_broken_names(tmp_path, 'TX = "Техас"', 'TX = " "')
+    with pytest.raises(PlaceNameError, match="TX is not a name") as caught:
+        PlaceNames.load(broken)
+    assert caught.value.line == line_of(broken, 'TX = " "')
+
+
+def test_office_missing_in_a_language_is_reported(tmp_path: Path) -> None:
+    broken = write_broken_names(tmp_path, '"Houston" = "休斯敦"\n', "")
+    with pytest.raises(
+        PlaceNameError, match=r"\[offices\.zh\] has no name for the office\(s\) Houston"
+    ) as caught:
+        FieldOffices.load(FIELD_OFFICES_FILE, broken)
+    assert caught.value.line == line_of(broken, "[offices.zh]")
+    assert '"Houston" = "..."' in str(caught.value)
+
+
+def test_office_renamed_in_one_file_only_gets_a_suggestion(tmp_path: Path) -> None:
+    broken = write_broken_names(tmp_path, '"St. Paul" = "Сент-Пол"', '"Saint Paul" = "Сент-Пол"')
+    with pytest.raises(PlaceNameError, match='did you mean "St. Paul"') as caught:
+        FieldOffices.load(FIELD_OFFICES_FILE, broken)
+    assert caught.value.line == line_of(broken, '"Saint Paul" = "Сент-Пол"')
+
+
+def test_language_with_states_but_no_offices_is_reported(tmp_path: Path) -> None:
+    broken = write_broken_names(tmp_path, "[offices.vi]", "[unused_offices.vi]")
+    with pytest.raises(PlaceNameError, match="unexpected section 'unused_offices'"):
+        PlaceNames.load(broken)
+    text = PLACE_NAMES_FILE.read_text(encoding="utf-8")
+    start = text.index("[offices.vi]")
+    end = text.index("[speech_aliases.vi]")
+    broken.write_text(text[:start] + text[end:], encoding="utf-8")
+    with pytest.raises(PlaceNameError, match=r"vi has state names but no \[offices\.vi\]") as caught:
+        PlaceNames.load(broken)
+    assert caught.value.line == line_of(broken, "[states.vi]")
+
+
+def test_two_states_with_one_spoken_name_are_reported(tmp_path: Path) -> None:
+    broken = write_broken_names(tmp_path, 'TX = ["德州", "得克萨斯州"]', 'TX = ["德州", "佛州"]')
+    with pytest.raises(PlaceNameError, match="佛州.*FL") as caught:
+        PlaceNames.load(broken)
+    assert caught.value.line == line_of(broken, 'TX = ["德州", "佛州"]')
+
+
+def test_place_names_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    broken = write_broken_names(tmp_path, 'CA = "Californie"', 'CA = "Californie')
+    with pytest.raises(PlaceNameError) as caught:
+        PlaceNames.load(broken)
+    assert caught.value.line == line_of(broken, 'CA = "Californie')
+    assert str(broken) in str(caught.value) and "Fix:" in str(caught.value)
+
+
+def test_missing_place_names_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(FieldOfficeError, match="nowhere.toml"):
+        FieldOffices.load(FIELD_OFFICES_FILE, tmp_path / "nowhere.toml")

@@ -409,7 +409,7 @@ def test_state_said_aloud_and_then_an_operator(caller: Caller) -> None:
     caller.press("2")
     caller.press("8")
     caller.say("Nueva York")
-    assert "La oficina local de New York City" in caller.heard_text()
+    assert "La oficina local de Nueva York" in caller.heard_text()
     caller.press("1")
     caller.enqueue()
 
