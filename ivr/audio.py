@@ -175,3 +175,16 @@ def _speak(espeak_voice: str, text: str, target: Path) -> None:
             check=True,
             capture_output=True,
         )
+
+
+def words_of(url: str, root: Path) -> str | None:
+    """What a played file of this project says (from the build's manifest), for the simulator's transcript."""
+    _, marker, relative = url.partition("/audio/")
+    if not marker:
+        return None
+    language = relative.split("/", 1)[0]
+    manifest_path = root / language / MANIFEST
+    if not manifest_path.exists():
+        return None
+    entry = json.loads(manifest_path.read_text()).get(relative)
+    return entry["text"] if entry else None

@@ -25,6 +25,8 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from ivr import twiml_rules
+from ivr.audio import words_of
+from ivr.config import PROJECT_ROOT
 from ivr.db import session_scope, upgrade
 from ivr.models import Call
 
@@ -506,7 +508,8 @@ class Simulation:
         elif verb.tag == "Play":
             target = (verb.text or "").strip() or f"digits {verb.get('digits', '')}"
             self.hear("Play", target, url=(verb.text or "").strip() or None)
-            self.echo(f"[Play] {target}")
+            words = words_of(target, PROJECT_ROOT / "prompts" / "audio")
+            self.echo(f"[Play] {target}" + (f"  «{words}»" if words else ""))
         elif verb.tag == "Pause":
             length = _int(verb.get("length"), 1)
             self.hear("Pause", str(length))

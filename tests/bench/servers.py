@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -71,6 +72,67 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
 
 
+def machine_cpu_seconds() -> float:
+    """CPU time every core of the machine has spent busy so far (from /proc/stat)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+
+
+def postgres_cpu(database: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving `database` (from their process titles)."""
+    found = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = Path(entry.path, "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if title.startswith("postgres: ") and f" {database} " in title:
+            found[int(entry.name)] = cpu_seconds(int(entry.name))
+    return found
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Cores' worth of CPU each party used over a window (1.0 = one core busy all the time)."""
+
+    seconds: float
+    server: float  # the gunicorn workers
+    database: float  # the PostgreSQL backends serving the benchmark's database (SQLite: in the workers)
+    client: float  # this load generator
+    machine: float  # everything on the machine
+    others: float  # what is left: other programs running meanwhile (a disturbed measurement)
+
+
+@dataclass(frozen=True)
+class Meter:
+    """Cumulative CPU seconds at one moment, to subtract from a later reading."""
+
+    at: float
+    server: float
+    database: dict[int, float]
+    client: float
+    machine: float
+
+    def until(self, later: Meter) -> Usage:
+        seconds = max(later.at - self.at, 1e-9)
+        server = later.server - self.server
+        database = sum(cpu - self.database.get(pid, 0.0) for pid, cpu in later.database.items())
+        client = later.client - self.client
+        machine = later.machine - self.machine
+        others = max(0.0, machine - server - database - client)
+        return Usage(
+            seconds, server / seconds, database / seconds, client / seconds, machine / seconds, others / seconds
+        )
+
+
 @dataclass
 class WorkerWatch:
     """What the sampler saw of each worker: peak RSS (sampled, and the kernel's VmHWM), peak PSS."""
@@ -95,6 +157,7 @@ class Gunicorn:
         self.process: subprocess.Popen[bytes] | None = None
         self.watch = WorkerWatch()
         self.seen_workers: set[int] = set()
+        self.database: str | None = None  # a PostgreSQL database whose backends count as ours
 
     @property
     def url(self) -> str:
@@ -167,6 +230,15 @@ class Gunicorn:
     def cpu_seconds(self) -> float:
         """CPU time the workers have used so far (user + system)."""
         return sum(cpu_seconds(pid) for pid in self.worker_pids())
+
+    def meter(self) -> Meter:
+        return Meter(
+            time.monotonic(),
+            self.cpu_seconds(),
+            postgres_cpu(self.database) if self.database else {},
+            own_cpu_seconds(),
+            machine_cpu_seconds(),
+        )
 
     def log_tail(self, lines: int = 30) -> str:
         try:
