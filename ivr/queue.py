@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ivr.models import Call, QueueEntry
@@ -78,3 +79,22 @@ def leave(entry: QueueEntry, result: str, now: datetime, wait_seconds: int | Non
         if wait_seconds is None:
             wait_seconds = int((now - _aware(entry.enqueued_at, now)).total_seconds())
         entry.wait_seconds = wait_seconds
+
+
+def typical_wait(session: Session, queue_name: str, now: datetime, window_seconds: int = 3600) -> int | None:
+    """How long callers answered in the last hour waited, on average; None without such callers."""
+    average = session.scalar(
+        select(func.avg(QueueEntry.wait_seconds)).where(
+            QueueEntry.queue_name == queue_name,
+            QueueEntry.left_at >= now - timedelta(seconds=window_seconds),
+            QueueEntry.result == "bridged",
+        )
+    )
+    return None if average is None else int(average)
+
+
+def estimated_minutes(typical: int | None, waited: int) -> int | None:
+    """Minutes still to wait, rounded up; None when there is nothing honest to say."""
+    if typical is None:
+        return None
+    return max(math.ceil((typical - waited) / 60), 1)

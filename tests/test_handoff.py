@@ -170,6 +170,22 @@ def test_enqueue_sets_an_explicit_max_size_and_a_wait_loop(caller: Caller) -> No
     assert [child.tag for child in gather] == ["Say", "Say", "Pause"]
 
 
+def test_estimated_wait_comes_from_recently_answered_callers(app: Flask) -> None:
+    answered = Caller(app.test_client(), call_sid="CA" + "c" * 32)
+    report_assault(answered)
+    answered.leave_queue("bridged", queue_time=400)
+    waiting = Caller(app.test_client(), call_sid="CA" + "d" * 32)
+    report_assault(waiting)
+    waiting.wait_in_queue(queue_time=100)
+    assert "You are number 1 in line. The wait is about 5 minutes." in waiting.heard_text()
+
+
+def test_no_estimate_without_recent_answers(caller: Caller) -> None:
+    report_assault(caller)
+    caller.wait_in_queue()
+    assert "The wait is about" not in caller.heard_text()
+
+
 def test_position_is_not_repeated_every_loop(caller: Caller) -> None:
     report_assault(caller)
     caller.wait_in_queue(queue_time=5)

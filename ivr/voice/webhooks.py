@@ -279,13 +279,12 @@ def queue_wait() -> Response:
             if form_int("QueueTime") >= settings.max_queue_wait_seconds:
                 speaker.say(gather, Said("queue_long_wait"))
             else:
-                speaker.say_all(
-                    gather,
-                    [
-                        Said("queue_position", {"position": position}),
-                        Said("queue_voicemail_option"),
-                    ],
-                )
+                said = [Said("queue_position", {"position": position})]
+                typical = queue.typical_wait(session, settings.queue_name, moment.now) if entry else None
+                minutes = queue.estimated_minutes(typical, form_int("QueueTime"))
+                if minutes is not None:
+                    said.append(Said("queue_estimated_wait", {"minutes": minutes}))
+                speaker.say_all(gather, [*said, Said("queue_voicemail_option")])
         gather.pause(length=15)
         if entry is not None:
             entry.last_position, entry.queue_sid = position, request.form.get("QueueSid")
