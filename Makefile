@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app app
 STAMP  := $(VENV)/.installed
 
-.PHONY: system-packages install run call test test-sqlite test-postgres lint check translations prompts
+.PHONY: system-packages install run call test test-sqlite test-postgres lint check translations prompts bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "dril-ivr needs Python 3.11")'
@@ -62,3 +62,9 @@ system-packages:
 	fi
 
 test: system-packages lint check test-sqlite test-postgres
+
+# The line under load beside a bare Flask endpoint, on SQLite and PostgreSQL (tests/bench/README.md).
+# BENCH_QUICK=1 for a few-minute smoke run; BENCH_PROFILE=1 adds a py-spy profile of the workers.
+bench: install
+	$(PY) -m pip install --quiet py-spy==0.4.3 aiohttp==3.14.5
+	$(PY) -m tests.bench.run

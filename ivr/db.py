@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.crypto import Vault, install_vault
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -76,6 +77,9 @@ def session_scope(app: Flask) -> Iterator[Session]:
 
 
 def alembic_config(database_url: str) -> AlembicConfig:
+    # Alembic (and Mako under it) cost each web worker ~11 MB: import them only to migrate.
+    from alembic.config import Config as AlembicConfig
+
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
@@ -84,4 +88,6 @@ def alembic_config(database_url: str) -> AlembicConfig:
 
 def upgrade(app: Flask, revision: str = "head") -> None:
     """Bring the database schema up to date with Alembic."""
+    from alembic import command
+
     command.upgrade(alembic_config(app.config["IVR"].database_url), revision)

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from flask import Response, current_app, request
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import flow, queue, voicemail
@@ -73,7 +73,13 @@ def form_int(name: str) -> int:
 
 def load_call(session: Session, call_sid: str) -> Call | None:
     # FOR UPDATE serialises two deliveries of one request on PostgreSQL; SQLite locks the file.
-    return session.scalar(select(Call).where(Call.call_sid == call_sid).with_for_update())
+    # The queue entry comes in the same query: most steps near the queue need it.
+    return session.scalar(
+        select(Call)
+        .options(joinedload(Call.queue_entry))
+        .where(Call.call_sid == call_sid)
+        .with_for_update(of=Call)
+    )
 
 
 def redacted(state: str, event: flow.Event) -> tuple[str, str | None]:
@@ -98,25 +104,28 @@ def take_turn(
 ) -> Response:
     """Record the step, act on where the caller now is, render and remember the answer."""
     step = call.step + 1
-    session.add(
-        CallEvent(
-            call=call,
-            at=moment.now,
-            step=step,
-            state=from_state,
-            event=turn.event or "system",
-            input_kind=input_kind,
-            value=value[:200] if value else None,
-            result=(turn.result or turn.state)[:60],
+    # Nothing reaches the database before the commit: the writes go out together, and the write
+    # lock (SQLite's whole file) is held for the commit alone, not while the TwiML is rendered.
+    with session.no_autoflush:
+        if turn.state == flow.QUEUED:
+            queue.join(session, call, moment.line.settings.queue_name, moment.now)
+        call.state, call.step = turn.state, step
+        answer = str(render(moment.line, call, turn, moment.facts, moment.status, url_for_twilio, step))
+        call.last_response = answer
+        session.add(
+            CallEvent(
+                call=call,
+                at=moment.now,
+                step=step,
+                state=from_state,
+                event=turn.event or "system",
+                input_kind=input_kind,
+                value=value[:200] if value else None,
+                result=(turn.result or turn.state)[:60],
+            )
         )
-    )
-    if turn.state == flow.QUEUED:
-        queue.join(session, call, moment.line.settings.queue_name, moment.now)
-    call.state, call.step = turn.state, step
-    response = render(moment.line, call, turn, moment.facts, moment.status, url_for_twilio, step)
-    call.last_response = str(response)
     session.commit()
-    return xml(response)
+    return xml(answer)
 
 
 def recover(error: BaseException) -> Response:

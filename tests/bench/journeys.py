@@ -205,13 +205,17 @@ class Journey:
         enqueue_action = self._url("Enqueue", "action", "/voice/queue/result")
         wait_url = self._url("Enqueue", "waitUrl", "/voice/queue/wait")
         enqueue = self.twiml.find(".//Enqueue") if self.twiml is not None else None
-        max_size = int(enqueue.attrib.get("maxQueueSize", 200)) if self.follow and enqueue is not None else 200
+        max_size = (
+            int(enqueue.attrib.get("maxQueueSize", 200)) if self.follow and enqueue is not None else 200
+        )
         queue = {"QueueSid": "QU" + "3" * 32}
         if self.seats.waiting >= max_size:
             # Twilio does not enqueue past maxQueueSize: it posts the action straight away.
             self.seats.full_results += 1
             self.queue_full = True
-            yield self._request(enqueue_action, "queue_result", QueueResult="queue-full", QueueTime="0", **queue)
+            yield self._request(
+                enqueue_action, "queue_result", QueueResult="queue-full", QueueTime="0", **queue
+            )
             return
         self.in_queue = True
         self.seats.waiting += 1
@@ -234,7 +238,9 @@ class Journey:
             self.in_queue = False
             self.seats.waiting -= 1
         waited = str(20 * script.waits + 5)
-        yield self._request(enqueue_action, "queue_result", QueueResult=script.queue_result, QueueTime=waited, **queue)
+        yield self._request(
+            enqueue_action, "queue_result", QueueResult=script.queue_result, QueueTime=waited, **queue
+        )
 
     def _voicemail(self) -> Generator[Request, Answer, None]:
         recording_sid = "RE" + uuid.uuid4().hex

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import resource
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,6 +20,7 @@ import aiohttp
 from twilio.request_validator import RequestValidator
 
 from tests.bench.journeys import APOLOGY, Answer, Journey, Request, UnexpectedAnswer
+from tests.bench.servers import Meter, Usage
 
 TWILIO_TIMEOUT = 15.0  # Twilio waits this long for an answer, then gives up on the webhook
 SAMPLE_EVERY = 0.5  # seconds between looks at the workers' memory
@@ -40,14 +39,20 @@ class Results:
     errors: dict[str, int] = field(default_factory=dict)
     apologies: int = 0  # answers in which the line said it had an error and took the safest step
     client_lag: list[float] = field(default_factory=list)  # how late the generator sent (paced)
-    client_cpu: float = 0.0  # share of one core the generator used
-    server_cpu_seconds: float = 0.0
+    usage: Usage | None = None  # CPU of the server, database, generator and others in the window
     calls_in_progress: list[int] = field(default_factory=list)
     queue_full: int = 0
 
     @property
     def rps(self) -> float:
         return self.completed / self.seconds if self.seconds else 0.0
+
+    def cpu_ms_per_request(self, part: str) -> float:
+        """CPU milliseconds per answered request spent by `server` or `database`."""
+        if not self.usage or not self.completed:
+            return 0.0
+        cores: float = getattr(self.usage, part)
+        return cores * self.usage.seconds / self.completed * 1000
 
     def error_count(self) -> int:
         return sum(self.errors.values())
@@ -158,11 +163,6 @@ async def hang_up_all(client: Client, journeys: list[Journey], concurrency: int 
     await asyncio.wait_for(asyncio.gather(*(one(j) for j in journeys)), timeout=120)
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 async def saturate(
     name: str,
     client: Client,
@@ -171,7 +171,7 @@ async def saturate(
     warmup: float,
     seconds: float,
     sample: Callable[[], None],
-    server_cpu: Callable[[], float],
+    meter: Callable[[], Meter],
     follow: bool = True,
 ) -> Results:
     """`callers` callers walk journeys back to back; requests per second completed in the window."""
@@ -193,20 +193,20 @@ async def saturate(
 
     stop = asyncio.Event()
     sampler = asyncio.create_task(phase.sampler(stop))
-    cpu0, server0 = None, 0.0
+    readings: list[Meter] = []
 
     async def mark() -> None:
-        nonlocal cpu0, server0
         await asyncio.sleep(warmup)
-        cpu0, server0 = _cpu(), server_cpu()
+        readings.append(meter())
+        await asyncio.sleep(seconds)
+        readings.append(meter())
 
     marker = asyncio.create_task(mark())
     await asyncio.gather(*(caller() for _ in range(callers)))
     await marker
     results = phase.results
     results.seconds = seconds
-    results.client_cpu = (_cpu() - (cpu0 or 0.0)) / seconds
-    results.server_cpu_seconds = server_cpu() - server0
+    results.usage = readings[0].until(readings[1])
     stop.set()
     await sampler
     if follow and open_calls:
@@ -223,7 +223,7 @@ async def paced(
     ramp: float,
     seconds: float,
     sample: Callable[[], None],
-    server_cpu: Callable[[], float],
+    meter: Callable[[], Meter],
     follow: bool = True,
     seed: int = 4024,
 ) -> Results:
@@ -254,14 +254,14 @@ async def paced(
     stop = asyncio.Event()
     sampler = asyncio.create_task(phase.sampler(stop))
     total = int((ramp + seconds) * rate)
-    cpu0, server0, marked = 0.0, 0.0, False
+    start_reading: Meter | None = None
     for tick in range(total):
         due = start + tick / rate
         delay = due - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        if not marked and due >= phase.window_start:
-            cpu0, server0, marked = _cpu(), server_cpu(), True
+        if start_reading is None and due >= phase.window_start:
+            start_reading = meter()
         wanted = calls * min(1.0, (due - start) / ramp) if ramp else calls
         if in_progress < wanted or not ready:
             journey = make()
@@ -279,8 +279,8 @@ async def paced(
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     results.seconds = seconds
-    results.client_cpu = (_cpu() - cpu0) / seconds
-    results.server_cpu_seconds = server_cpu() - server0
+    if start_reading is not None:
+        results.usage = start_reading.until(meter())
     # Let the last requests finish (each is bounded by Twilio's 15 s), then end the calls.
     if tasks:
         await asyncio.wait(set(tasks), timeout=TWILIO_TIMEOUT + 5)

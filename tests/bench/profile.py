@@ -87,6 +87,7 @@ def profile_during(server: Gunicorn, stem: Path, rate: int = 200) -> Iterator[Pr
             str(server.process.pid),
             "--subprocesses",
             "--nonblocking",
+            "--full-filenames",
             "--rate",
             str(rate),
             "--format",

@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - the statements are put together from this file's constants, never from input
 """Fill the database with a long history of calls, fast: one INSERT ... SELECT per table and batch.
 
 Each seeded call looks like one the line took: a CallSid, an encrypted caller number and last answer
@@ -52,7 +53,10 @@ class Dialect:
 
     def series(self, low: str, high: str) -> str:
         if self.name == "sqlite":
-            return f"(WITH RECURSIVE s(i) AS (SELECT {low} UNION ALL SELECT i + 1 FROM s WHERE i < {high}) SELECT i FROM s) AS s"
+            return (
+                f"(WITH RECURSIVE s(i) AS (SELECT {low} UNION ALL SELECT i + 1 FROM s WHERE i < {high}) "
+                "SELECT i FROM s) AS s"
+            )
         return f"generate_series(CAST({low} AS integer), CAST({high} AS integer)) AS s(i)"
 
     def hex32(self, expr: str) -> str:
@@ -68,7 +72,10 @@ class Dialect:
     def moment(self, seconds: str) -> str:
         """A time `seconds` after the history starts (2024-12-01, UTC), as the app stores it."""
         if self.name == "sqlite":
-            return f"strftime('%Y-%m-%d %H:%M:%S', '2024-12-01 00:00:00', '+' || ({seconds}) || ' seconds') || '.000000'"
+            return (
+                f"strftime('%Y-%m-%d %H:%M:%S', '2024-12-01 00:00:00', '+' || ({seconds}) || ' seconds')"
+                " || '.000000'"
+            )
         return f"(timestamptz '2024-12-01 00:00:00+00' + ({seconds}) * interval '1 second')"
 
     def day(self, seconds: str) -> str:
@@ -86,7 +93,10 @@ def _statements(d: Dialect) -> list[str]:
         "WHEN 3 THEN 'case_information' WHEN 4 THEN 'family_separation' WHEN 5 THEN 'legal_access' "
         "WHEN 6 THEN 'detention_conditions' WHEN 7 THEN 'other' WHEN 8 THEN 'assault' ELSE 'case_review' END"
     )
-    caller_type = "CASE (s.i % 4) WHEN 0 THEN 'detained' WHEN 1 THEN 'about_detained' WHEN 2 THEN 'attorney' ELSE 'other' END"
+    caller_type = (
+        "CASE (s.i % 4) WHEN 0 THEN 'detained' WHEN 1 THEN 'about_detained' WHEN 2 THEN 'attorney' "
+        "ELSE 'other' END"
+    )
     priority = f"CASE WHEN {kind} IN (0, 2, 8) THEN 1 WHEN (s.i % 4) = 0 THEN 2 ELSE 3 END"
     outcome = (
         f"CASE WHEN {kind} <= 3 THEN 'answered' WHEN {kind} <= 5 THEN 'abandoned_in_queue' "
@@ -233,7 +243,7 @@ def _seed_postgres(url: str, count: int, secrets: Ciphertexts, report: Callable[
         # The serial columns must continue after the seeded ids; statistics as autovacuum would make.
         for table in ("calls", "call_events", "queue_entries", "voicemails"):
             connection.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
             )
         connection.execute("ANALYZE")
 
@@ -243,12 +253,12 @@ def counts(database_url: str) -> dict[str, int]:
     if database_url.startswith("sqlite"):
         connection = sqlite3.connect(database_url.removeprefix("sqlite:///"))
         try:
-            return {t: connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # noqa: S608
+            return {t: connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
         finally:
             connection.close()
     with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://")) as connection:
         found = {}
         for t in tables:
-            row = connection.execute(f"SELECT count(*) FROM {t}").fetchone()  # noqa: S608
+            row = connection.execute(f"SELECT count(*) FROM {t}").fetchone()
             found[t] = row[0] if row else 0
         return found

@@ -129,7 +129,12 @@ class Meter:
         machine = later.machine - self.machine
         others = max(0.0, machine - server - database - client)
         return Usage(
-            seconds, server / seconds, database / seconds, client / seconds, machine / seconds, others / seconds
+            seconds,
+            server / seconds,
+            database / seconds,
+            client / seconds,
+            machine / seconds,
+            others / seconds,
         )
 
 
@@ -146,9 +151,17 @@ class Gunicorn:
     """One gunicorn master and its workers, serving `app_spec` on 127.0.0.1:port."""
 
     def __init__(
-        self, name: str, app_spec: str, env: dict[str, str], port: int, workers: int, log_dir: Path
+        self,
+        name: str,
+        app_spec: str,
+        env: dict[str, str],
+        port: int,
+        workers: int,
+        log_dir: Path,
+        project: Path = PROJECT,
     ) -> None:
         self.name = name
+        self.project = project  # the checkout to serve: another one compares a change with this
         self.app_spec = app_spec
         self.env = env
         self.port = port
@@ -182,7 +195,7 @@ class Gunicorn:
         # gunicorn's log and the app's own (errors it recovered from) both go to stderr: keep them.
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-                self.command(), cwd=PROJECT, env=self.env, stdout=log, stderr=log
+                self.command(), cwd=self.project, env=self.env, stdout=log, stderr=log
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
