@@ -61,6 +61,22 @@ class FieldOfficeError(ValueError):
         super().__init__(f"{where}: {problem}. Fix: {fix}.")
 
 
+def _read_toml(
+    path: Path, error: type[FieldOfficeError], fix_unreadable: str, fix_syntax: str
+) -> tuple[str, dict[str, Any]]:
+    """Read a data file's text and TOML, or raise `error` naming the file, the line and the fix."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise error(path, None, f"cannot read the file ({exc.strerror})", fix_unreadable) from exc
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"at line (\d+)", str(exc))
+        line = int(found.group(1)) if found else None
+        raise error(path, line, f"not valid TOML ({exc})", fix_syntax) from exc
+
+
 @dataclass(frozen=True)
 class FieldOffice:
     name: str
@@ -233,25 +249,12 @@ class PlaceNames:
     @classmethod
     def load(cls, path: Path) -> PlaceNames:
         """Read and check the place names file, raising PlaceNameError on any mistake."""
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise PlaceNameError(
-                path,
-                None,
-                f"cannot read the file ({exc.strerror})",
-                "check that the place names file exists next to field_offices.toml",
-            ) from exc
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            found = re.search(r"at line (\d+)", str(exc))
-            raise PlaceNameError(
-                path,
-                int(found.group(1)) if found else None,
-                f"not valid TOML ({exc})",
-                'correct the syntax there; names need double quotes, e.g. CA = "Californie"',
-            ) from exc
+        text, data = _read_toml(
+            path,
+            PlaceNameError,
+            "check that the place names file exists next to field_offices.toml",
+            'correct the syntax there; names need double quotes, e.g. CA = "Californie"',
+        )
         return cls._from_data(data, path, _TableLines(text))
 
     @classmethod
@@ -512,25 +515,12 @@ class FieldOffices:
         The names of states and offices in each language come from `place_names` (by default the
         shipped schedules/place_names.toml), checked against the offices: PlaceNameError on a mistake.
         """
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise FieldOfficeError(
-                path,
-                None,
-                f"cannot read the file ({exc.strerror})",
-                "check that the file exists and the path configured for field offices is right",
-            ) from exc
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            found = re.search(r"at line (\d+)", str(exc))
-            raise FieldOfficeError(
-                path,
-                int(found.group(1)) if found else None,
-                f"not valid TOML ({exc})",
-                "correct the syntax there; strings need double quotes and lists square brackets",
-            ) from exc
+        text, data = _read_toml(
+            path,
+            FieldOfficeError,
+            "check that the file exists and the path configured for field offices is right",
+            "correct the syntax there; strings need double quotes and lists square brackets",
+        )
         return cls._from_data(data, path, _Lines(text), place_names)
 
     @classmethod

@@ -12,12 +12,12 @@ import pytest
 from cryptography.fernet import Fernet
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from ivr import create_app, db, twiml_rules
-from ivr.models import Base
+from ivr.models import Base, Call
 
 PUBLIC_URL = "https://line.example.org"
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
@@ -239,6 +239,15 @@ class Caller(Twilio):
 
     def hang_up(self, duration: int = 95) -> None:
         self._answer("/voice/status", "callback", CallStatus="completed", CallDuration=str(duration))
+
+
+def the_call(app: Flask, caller: Caller) -> Call:
+    """The caller's call as the line recorded it."""
+    with app.extensions["ivr.db"]() as session:
+        call = session.scalar(select(Call).where(Call.call_sid == caller.call_sid))
+        assert call is not None
+        session.expunge_all()
+        return call
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from ivr.models import Call, QueueEntry, Voicemail
-from tests.conftest import Caller
+from ivr.models import QueueEntry, Voicemail
+from tests.conftest import Caller, the_call
 
 
 def report_assault(caller: Caller, language: str = "1") -> None:
@@ -22,14 +22,6 @@ def report_assault(caller: Caller, language: str = "1") -> None:
 def count(app: Flask, model: type) -> int:
     with app.extensions["ivr.db"]() as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
-
-
-def the_call(app: Flask, caller: Caller) -> Call:
-    with app.extensions["ivr.db"]() as session:
-        call = session.scalar(select(Call).where(Call.call_sid == caller.call_sid))
-        assert call is not None
-        session.expunge_all()
-        return call
 
 
 @pytest.mark.parametrize(

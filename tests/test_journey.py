@@ -6,15 +6,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from ivr.models import Call, CallEvent, QueueEntry
-from tests.conftest import Caller
-
-
-def the_call(app: Flask, caller: Caller) -> Call:
-    with app.extensions["ivr.db"]() as session:
-        call = session.scalar(select(Call).where(Call.call_sid == caller.call_sid))
-        assert call is not None
-        session.expunge_all()
-        return call
+from tests.conftest import Caller, the_call
 
 
 def events(app: Flask, caller: Caller) -> list[CallEvent]:

@@ -227,18 +227,13 @@ def incoming() -> Response:
     if call is not None and call.last_response:
         return xml(call.last_response)
     caller = request.form.get("From") or None
-    call = Call(
-        call_sid=call_sid,
+    call = Call.begin(
+        call_sid,
+        moment.now,
+        flow.LANGUAGE_MENU,
         caller_number=caller,
         caller_fingerprint=active_vault().fingerprint(caller) if caller else None,
         line_number=request.form.get("To"),
-        started_at=moment.now,
-        state=flow.LANGUAGE_MENU,
-        step=0,
-        attempts=0,
-        a_number_skipped=False,
-        third_party=False,
-        used_fallback=False,
     )
     session.add(call)
     return take_turn(session, call, flow.start(call), moment, "incoming")
@@ -408,16 +403,7 @@ def voicemail_recording() -> Response:
     call = load_call(session, call_sid)
     if call is None:
         # The call's record is missing (it failed to save): keep the message all the same.
-        call = Call(
-            call_sid=call_sid,
-            started_at=moment.now,
-            state=flow.ENDED,
-            step=0,
-            attempts=0,
-            a_number_skipped=False,
-            third_party=False,
-            used_fallback=False,
-        )
+        call = Call.begin(call_sid, moment.now, flow.ENDED)
         session.add(call)
     voicemail.record(
         session,
