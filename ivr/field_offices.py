@@ -338,13 +338,7 @@ class PlaceNames:
                 )
             aliases[language] = {}
             for state, words in table.items():
-                if state not in COVERED_STATES:
-                    raise PlaceNameError(
-                        path,
-                        lines.key(where, state),
-                        f"[{where}] lists unknown state code {state!r}",
-                        "use 2-letter upper-case postal codes (the 50 states, DC, PR, VI, GU, MP)",
-                    )
+                _require_state_code(state, where, path, lines)
                 if (
                     not isinstance(words, list)
                     or not words
@@ -432,6 +426,16 @@ def _with_generic_endings(name: str, language: str) -> list[str]:
     return variants
 
 
+def _require_state_code(state: str, where: str, path: Path, lines: _TableLines) -> None:
+    if state not in COVERED_STATES:
+        raise PlaceNameError(
+            path,
+            lines.key(where, state),
+            f"[{where}] lists unknown state code {state!r}",
+            "use 2-letter upper-case postal codes (the 50 states, DC, PR, VI, GU, MP)",
+        )
+
+
 def _check_name(name: object, table: str, key: str, path: Path, lines: _TableLines) -> str:
     if not isinstance(name, str) or not name.strip():
         raise PlaceNameError(
@@ -448,13 +452,7 @@ def _check_state_table(
 ) -> dict[str, str]:
     where = f"states.{language}"
     for state in table:
-        if state not in COVERED_STATES:
-            raise PlaceNameError(
-                path,
-                lines.key(where, state),
-                f"[{where}] lists unknown state code {state!r}",
-                "use 2-letter upper-case postal codes (the 50 states, DC, PR, VI, GU, MP)",
-            )
+        _require_state_code(state, where, path, lines)
     missing = sorted(COVERED_STATES - set(table))
     if missing:
         raise PlaceNameError(
