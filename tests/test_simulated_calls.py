@@ -1,0 +1,76 @@
+"""The README's simulated calls, placed through the real line the way a new user places them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from ivr.models import Voicemail
+from ivr.simulator import answer, hangup, press, record, say, simulate, wait
+
+OPEN = datetime.fromisoformat("2026-11-30T10:00:00-05:00")
+THANKSGIVING = datetime.fromisoformat("2026-11-26T10:00:00-05:00")
+
+
+def test_spanish_caller_in_detention_reports_an_assault_and_is_answered(app: Flask) -> None:
+    result = simulate(app, [press("2"), press("1"), say("me golpearon"), wait(), answer()], at=OPEN)
+    assert result.problems == []
+    assert result.outcome == "answered"
+    assert "Por favor, espere. El próximo operador disponible atenderá su llamada." in result.said()
+    assert {heard.language for heard in result.heard if heard.verb == "Say"} >= {"es-US"}
+
+
+def test_english_caller_on_thanksgiving_leaves_a_voicemail(app: Flask) -> None:
+    result = simulate(
+        app,
+        [press("1"), press("2"), press("4"), record("My brother is sick and gets no medicine")],
+        at=THANKSGIVING,
+    )
+    assert result.problems == []
+    assert result.outcome == "voicemail"
+    assert "Today is Thanksgiving Day, a federal holiday." in result.said()
+    assert "The line opens again on Friday, November 27, at 8 AM Eastern Time." in result.said()
+    with app.extensions["ivr.db"]() as session:
+        assert session.scalar(select(func.count()).select_from(Voicemail)) == 1
+
+
+def test_spanish_caller_when_closed_hears_it_in_spanish(app: Flask) -> None:
+    saturday = datetime.fromisoformat("2026-11-28T10:00:00-05:00")
+    result = simulate(
+        app, [press("2"), press("2"), press("5"), record("no le dan sus medicinas")], at=saturday
+    )
+    assert result.problems == [] and result.outcome == "voicemail"
+    assert "La línea vuelve a abrir el lunes, 30 de noviembre, a las 8 a.m., hora del Este." in result.said()
+
+
+def test_english_caller_hangs_up_while_waiting(app: Flask) -> None:
+    result = simulate(app, [press("1"), press("4"), press("9"), wait(), hangup()], at=OPEN)
+    assert result.problems == [] and result.outcome == "abandoned_in_queue"
+
+
+def test_the_readme_command_places_a_scripted_call(app: Flask) -> None:
+    output = app.test_cli_runner().invoke(
+        args=[
+            "ivr",
+            "call",
+            "--at",
+            "2026-11-30T10:00:00-05:00",
+            "--press",
+            "2",
+            "--press",
+            "1",
+            "--say",
+            "me golpearon",
+            "--wait",
+            "--answer",
+        ]
+    )
+    assert output.exit_code == 0, output.output
+    assert "[Say es-US Polly.Lupe] Usted es el número 1 en la fila." in output.output
+    last_line = output.output.rstrip().splitlines()[-1]
+    assert last_line == (
+        "Call outcome: answered "
+        "(language: es, caller type: detained, subject: assault, priority: 1, voicemails: 0)"
+    )
