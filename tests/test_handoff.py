@@ -271,3 +271,16 @@ def test_hang_up_in_voicemail(caller_at: Callable[..., Caller]) -> None:
     report_assault(caller)
     caller.hang_up()
     assert the_call(caller.client.application, caller).outcome == "abandoned_in_voicemail"
+
+
+def test_a_failed_recording_is_logged_as_an_error(caller: Caller, caplog: pytest.LogCaptureFixture) -> None:
+    url = f"https://api.twilio.com/2010-04-01/Accounts/AC{'0' * 32}/Recordings/RE{'6' * 32}"
+    caller._answer(
+        "/voice/voicemail/recording",
+        "callback",
+        RecordingSid="RE" + "6" * 32,
+        RecordingUrl=url,
+        RecordingStatus="failed",
+        RecordingDuration="0",
+    )
+    assert any(r.levelname == "ERROR" and "recording failed" in r.getMessage() for r in caplog.records)

@@ -389,8 +389,11 @@ def voicemail_done() -> Response:
 @callback
 def voicemail_recording() -> Response:
     """Twilio's recording callback: the message becomes a work item, once, even with no call record."""
-    if request.form.get("RecordingStatus", "completed") != "completed":
-        log.warning("recording not completed: %s", request.form.get("RecordingStatus"))
+    status = request.form.get("RecordingStatus", "completed")
+    if status != "completed":
+        # "absent" is silence; anything else is a caller's message Twilio could not keep: say so loudly.
+        level = logging.WARNING if status == "absent" else logging.ERROR
+        log.log(level, "recording %s for call %s", status, request.form.get("CallSid", "?"))
         return xml(VoiceResponse())
     session, moment = get_session(), Moment(current_line())
     call_sid = request.form.get("CallSid", "")
