@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.crypto import Vault, install_vault
@@ -45,21 +45,25 @@ def init_app(app: Flask) -> None:
     engine = make_engine(settings.database_url)
     app.extensions["ivr.db"] = sessionmaker(engine, expire_on_commit=False)
     app.extensions["ivr.engine"] = engine
-    app.teardown_appcontext(_close_session)
+    app.teardown_appcontext(_close_connection)
 
 
-def get_session() -> Session:
-    """Return the session of the current request (or CLI command), opening it on first use."""
-    if "db_session" not in g:
-        g.db_session = current_app.extensions["ivr.db"]()
-    session: Session = g.db_session
-    return session
+def get_connection() -> Connection:
+    """Return the current request's database connection, opening it on first use.
+
+    The webhooks read and write with Core statements on it (ivr.call_store); closing it at the end
+    of the request rolls back whatever was not committed.
+    """
+    if "db_connection" not in g:
+        g.db_connection = current_app.extensions["ivr.engine"].connect()
+    connection: Connection = g.db_connection
+    return connection
 
 
-def _close_session(_error: BaseException | None) -> None:
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()
+def _close_connection(_error: BaseException | None) -> None:
+    connection = g.pop("db_connection", None)
+    if connection is not None:
+        connection.close()
 
 
 @contextmanager

@@ -5,18 +5,19 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, func, select
 
-from ivr.models import Call, QueueEntry
+from ivr.call_store import QUEUE, StoredCall, StoredEntry
 
 # Every five minutes of waiting raises a caller one priority level, so nobody waits forever
 # behind a stream of more urgent calls (call-flow.md step 7).
 AGING_SECONDS = 300
 
-
-def effective_level(entry: QueueEntry, now: datetime) -> int:
-    return _level(entry.priority, entry.enqueued_at, now)
+WAITING_ORDER = select(QUEUE.c.priority, QUEUE.c.enqueued_at, QUEUE.c.id).where(
+    QUEUE.c.queue_name == bindparam("queue_name"),
+    QUEUE.c.left_at.is_(None),
+    QUEUE.c.id != bindparam("entry_id"),
+)
 
 
 def _level(priority: int, enqueued_at: datetime, now: datetime) -> int:
@@ -29,20 +30,19 @@ def _aware(moment: datetime, like: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=like.tzinfo)
 
 
-def order_key(entry: QueueEntry, now: datetime) -> tuple[int, datetime, int]:
-    return _order(entry.priority, entry.enqueued_at, entry.id, now)
-
-
-def _order(priority: int, enqueued_at: datetime, entry_id: int, now: datetime) -> tuple[int, datetime, int]:
+def order_key(
+    priority: int, enqueued_at: datetime, entry_id: int, now: datetime
+) -> tuple[int, datetime, int]:
+    """Where a caller stands: aged priority level first, then who came first."""
     return _level(priority, enqueued_at, now), _aware(enqueued_at, now), entry_id
 
 
-def join(session: Session, call: Call, queue_name: str, now: datetime) -> QueueEntry:
+def join(call: StoredCall, queue_name: str, now: datetime) -> StoredEntry:
     """Put the caller in line once, however often Twilio repeats the request that sends them."""
     entry = call.queue_entry
     if entry is None:
-        entry = QueueEntry(
-            call=call,
+        entry = call.queue_entry = StoredEntry.new(
+            call_id=call.id,
             queue_name=queue_name,
             language=call.language,
             needs_interpreter=call.needs_interpreter,
@@ -51,43 +51,21 @@ def join(session: Session, call: Call, queue_name: str, now: datetime) -> QueueE
             priority=call.priority or 3,
             enqueued_at=now,
         )
-        session.add(entry)
     elif entry.left_at is not None:
         # Back in line after a failed hand-off: keep the original place.
         entry.left_at, entry.result = None, None
     return entry
 
 
-def waiting(session: Session, queue_name: str) -> list[QueueEntry]:
-    return list(
-        session.scalars(
-            select(QueueEntry).where(QueueEntry.queue_name == queue_name, QueueEntry.left_at.is_(None))
-        )
-    )
-
-
-def in_order(session: Session, queue_name: str, now: datetime) -> list[QueueEntry]:
-    """The waiting callers in the order operators take them."""
-    return sorted(waiting(session, queue_name), key=lambda entry: order_key(entry, now))
-
-
-def position_of(session: Session, entry: QueueEntry, now: datetime) -> int:
+def position_of(connection: Connection, entry: StoredEntry, now: datetime) -> int:
     # Asked by every caller's wait loop, with up to the queue's maximum waiting: read the three
-    # columns the order needs rather than whole entries (half the CPU, no ORM objects).
-    mine = order_key(entry, now)
-    others = session.execute(
-        select(QueueEntry.priority, QueueEntry.enqueued_at, QueueEntry.id).where(
-            QueueEntry.queue_name == entry.queue_name,
-            QueueEntry.left_at.is_(None),
-            QueueEntry.id != entry.id,
-        )
-    )
-    return 1 + sum(
-        1 for priority, enqueued_at, entry_id in others if _order(priority, enqueued_at, entry_id, now) < mine
-    )
+    # columns the order needs rather than whole entries.
+    mine = order_key(entry.priority, entry.enqueued_at, entry.id, now)
+    others = connection.execute(WAITING_ORDER, {"queue_name": entry.queue_name, "entry_id": entry.id})
+    return 1 + sum(1 for row in others if order_key(*row, now) < mine)
 
 
-def leave(entry: QueueEntry, result: str, now: datetime, wait_seconds: int | None = None) -> None:
+def leave(entry: StoredEntry, result: str, now: datetime, wait_seconds: int | None = None) -> None:
     if entry.left_at is None:
         entry.left_at, entry.result = now, result
         if wait_seconds is None:
@@ -95,13 +73,15 @@ def leave(entry: QueueEntry, result: str, now: datetime, wait_seconds: int | Non
         entry.wait_seconds = wait_seconds
 
 
-def typical_wait(session: Session, queue_name: str, now: datetime, window_seconds: int = 3600) -> int | None:
+def typical_wait(
+    connection: Connection, queue_name: str, now: datetime, window_seconds: int = 3600
+) -> int | None:
     """How long callers answered in the last hour waited, on average; None without such callers."""
-    average = session.scalar(
-        select(func.avg(QueueEntry.wait_seconds)).where(
-            QueueEntry.queue_name == queue_name,
-            QueueEntry.left_at >= now - timedelta(seconds=window_seconds),
-            QueueEntry.result == "bridged",
+    average = connection.scalar(
+        select(func.avg(QUEUE.c.wait_seconds)).where(
+            QUEUE.c.queue_name == queue_name,
+            QUEUE.c.left_at >= now - timedelta(seconds=window_seconds),
+            QUEUE.c.result == "bridged",
         )
     )
     return None if average is None else int(average)

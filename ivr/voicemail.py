@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, func, update
 
+from ivr.call_store import VOICEMAILS, StoredCall, insert_once
 from ivr.clock import EASTERN
 from ivr.flow import priority_of
 from ivr.hours import Schedule
-from ivr.models import Call, Voicemail
 from ivr.subjects import URGENT_SUBJECTS
 
 
@@ -35,46 +33,45 @@ def work_day(schedule: Schedule, now: datetime) -> date:
 
 
 def record(
-    session: Session,
-    call: Call,
+    connection: Connection,
+    call: StoredCall,
     recording_sid: str,
     recording_url: str | None,
     duration_seconds: int | None,
     schedule: Schedule,
     now: datetime,
-) -> Voicemail:
-    """Create the voicemail for this recording, or return the one a repeated callback created."""
-    existing = session.scalar(select(Voicemail).where(Voicemail.recording_sid == recording_sid))
-    if existing is not None:
-        if duration_seconds is not None and existing.duration_seconds is None:
-            existing.duration_seconds = duration_seconds
-        if recording_url and not existing.recording_url:
-            existing.recording_url = recording_url
-        return existing
-    is_open = schedule.status_at(now).is_open
-    session.flush()  # the call needs its id, and must not be flushed inside the savepoint below
-    voicemail = Voicemail(
-        call_id=call.id,
-        recording_sid=recording_sid,
-        recording_url=recording_url,
-        duration_seconds=duration_seconds,
-        language=call.language,
-        needs_interpreter=call.needs_interpreter,
-        subject=call.subject,
-        caller_type=call.caller_type,
-        priority=call.priority or priority_of(call.subject, call.caller_type),
-        urgent=call.subject in URGENT_SUBJECTS,
-        left_after_hours=not is_open,
-        created_at=now,
-        work_on=work_day(schedule, now),
-    )
-    # Two callbacks for one recording may race in two workers: the unique constraint decides.
-    try:
-        with session.begin_nested():
-            session.add(voicemail)
-    except IntegrityError:
-        winner = session.scalar(select(Voicemail).where(Voicemail.recording_sid == recording_sid))
-        if winner is None:
-            raise
-        return winner
-    return voicemail
+) -> bool:
+    """Create the voicemail for this recording unless a repeated callback did; the caller commits.
+
+    Returns whether this request created it. Two callbacks for one recording may race in two
+    workers: the unique recording id decides, and the second only fills in what the first lacked.
+    """
+    created = connection.execute(
+        insert_once(connection, VOICEMAILS)
+        .values(
+            call_id=call.id,
+            recording_sid=recording_sid,
+            recording_url=recording_url,
+            duration_seconds=duration_seconds,
+            language=call.language,
+            needs_interpreter=call.needs_interpreter,
+            subject=call.subject,
+            caller_type=call.caller_type,
+            priority=call.priority or priority_of(call.subject, call.caller_type),
+            urgent=call.subject in URGENT_SUBJECTS,
+            left_after_hours=not schedule.status_at(now).is_open,
+            created_at=now,
+            work_on=work_day(schedule, now),
+        )
+        .returning(VOICEMAILS.c.id)
+    ).first()
+    if created is None:
+        connection.execute(
+            update(VOICEMAILS)
+            .where(VOICEMAILS.c.recording_sid == recording_sid)
+            .values(
+                duration_seconds=func.coalesce(VOICEMAILS.c.duration_seconds, duration_seconds),
+                recording_url=func.coalesce(VOICEMAILS.c.recording_url, recording_url),
+            )
+        )
+    return created is not None

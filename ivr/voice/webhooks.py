@@ -15,18 +15,17 @@ from typing import ParamSpec
 from urllib.parse import urlencode
 
 from flask import Response, current_app, request
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Connection
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import flow, queue, voicemail
+from ivr import call_store, flow, queue, voicemail
+from ivr.call_store import StoredCall
 from ivr.classifier import classify
 from ivr.clock import line_now
 from ivr.crypto import active_vault
-from ivr.db import get_session
+from ivr.db import get_connection
 from ivr.hours import LineStatus
 from ivr.line import Line, current_line
-from ivr.models import Call, CallEvent
 from ivr.prompts import Said
 from ivr.voice import bp
 from ivr.voice.twiml import Speaker, render, safest_next_step
@@ -71,15 +70,13 @@ def form_int(name: str) -> int:
         return 0
 
 
-def load_call(session: Session, call_sid: str) -> Call | None:
-    # FOR UPDATE serialises two deliveries of one request on PostgreSQL; SQLite locks the file.
-    # The queue entry comes in the same query: most steps near the queue need it.
-    return session.scalar(
-        select(Call)
-        .options(joinedload(Call.queue_entry))
-        .where(Call.call_sid == call_sid)
-        .with_for_update(of=Call)
-    )
+def load_call(connection: Connection) -> StoredCall | None:
+    return call_store.load(connection, request.form.get("CallSid", ""))
+
+
+def answered_again(connection: Connection, call: StoredCall) -> Response:
+    """A repeated request (or a second delivery that lost the race): the answer the call was given."""
+    return xml(call_store.last_response(connection, call) or VoiceResponse())
 
 
 def redacted(state: str, event: flow.Event) -> tuple[str, str | None]:
@@ -93,9 +90,24 @@ def redacted(state: str, event: flow.Event) -> tuple[str, str | None]:
     return "none", None
 
 
+def step_event(
+    moment: Moment, step: int, from_state: str, event: str, result: str, input_kind: str, value: str | None
+) -> dict[str, object]:
+    """The call_events row of one step: when, from where, what happened, and the redacted input."""
+    return {
+        "at": moment.now,
+        "step": step,
+        "state": from_state,
+        "event": event,
+        "input_kind": input_kind,
+        "value": value[:200] if value else None,
+        "result": result[:60],
+    }
+
+
 def take_turn(
-    session: Session,
-    call: Call,
+    connection: Connection,
+    call: StoredCall,
     turn: flow.Turn,
     moment: Moment,
     from_state: str,
@@ -104,27 +116,16 @@ def take_turn(
 ) -> Response:
     """Record the step, act on where the caller now is, render and remember the answer."""
     step = call.step + 1
-    # Nothing reaches the database before the commit: the writes go out together, and the write
-    # lock (SQLite's whole file) is held for the commit alone, not while the TwiML is rendered.
-    with session.no_autoflush:
-        if turn.state == flow.QUEUED:
-            queue.join(session, call, moment.line.settings.queue_name, moment.now)
-        call.state, call.step = turn.state, step
-        answer = str(render(moment.line, call, turn, moment.facts, moment.status, url_for_twilio, step))
-        call.last_response = answer
-        session.add(
-            CallEvent(
-                call=call,
-                at=moment.now,
-                step=step,
-                state=from_state,
-                event=turn.event or "system",
-                input_kind=input_kind,
-                value=value[:200] if value else None,
-                result=(turn.result or turn.state)[:60],
-            )
-        )
-    session.commit()
+    if turn.state == flow.QUEUED:
+        queue.join(call, moment.line.settings.queue_name, moment.now)
+    call.state, call.step = turn.state, step
+    answer = str(render(moment.line, call, turn, moment.facts, moment.status, url_for_twilio, step))
+    # The writes go out together after rendering: SQLite's write lock is held for them alone.
+    event = step_event(
+        moment, step, from_state, turn.event or "system", turn.result or turn.state, input_kind, value
+    )
+    if not call_store.save(connection, call, answer=answer, event=event):
+        return answered_again(connection, call)
     return xml(answer)
 
 
@@ -138,19 +139,27 @@ def recover(error: BaseException) -> Response:
     )
     line = current_line()
     moment = Moment(line)
-    session = get_session()
-    session.rollback()
     try:
-        call = load_call(session, request.form.get("CallSid", ""))
+        connection = get_connection()
+        connection.rollback()
+        call = load_call(connection)
         if call is None:
             raise LookupError("no call record")
         turn = flow.hand_off(call, moment.facts, [Said("apology")])
         turn.event, turn.result = "error_recovered", f"{type(error).__name__}: " + turn.result
-        return take_turn(session, call, turn, moment, call.state)
+        return take_turn(connection, call, turn, moment, call.state)
     except Exception as second:  # noqa: BLE001 - the caller must hear something whatever failed
         log.error("could not record the recovery either (%s)", type(second).__name__)
-        session.rollback()
+        rollback_quietly()
         return answer_without_record(moment)
+
+
+def rollback_quietly() -> None:
+    """Drop what a failed request wrote, if the database can still be reached at all."""
+    try:
+        get_connection().rollback()
+    except Exception:  # noqa: BLE001, S110 - the database may be down: nothing is left to undo
+        pass
 
 
 def answer_without_record(moment: Moment) -> Response:
@@ -201,7 +210,7 @@ def callback(handler: Callable[P, Response]) -> Callable[P, Response]:
         try:
             return handler(*args, **kwargs)
         except Exception as error:  # noqa: BLE001
-            get_session().rollback()
+            rollback_quietly()
             log.error(
                 "callback %s failed with %s\n%s",
                 request.path,
@@ -213,7 +222,7 @@ def callback(handler: Callable[P, Response]) -> Callable[P, Response]:
     return wrapper
 
 
-def repeat_of_answered_step(call: Call) -> bool:
+def repeat_of_answered_step(call: StoredCall) -> bool:
     step = request.args.get("step", type=int)
     return step != ANY_STEP and step != call.step
 
@@ -221,39 +230,38 @@ def repeat_of_answered_step(call: Call) -> bool:
 @bp.post("/incoming")
 @caller_facing
 def incoming() -> Response:
-    session, moment = get_session(), Moment(current_line())
-    call_sid = request.form.get("CallSid", "")
-    call = load_call(session, call_sid)
-    if call is not None and call.last_response:
-        return xml(call.last_response)
-    caller = request.form.get("From") or None
-    call = Call.begin(
-        call_sid,
-        moment.now,
-        flow.LANGUAGE_MENU,
-        caller_number=caller,
-        caller_fingerprint=active_vault().fingerprint(caller) if caller else None,
-        line_number=request.form.get("To"),
-    )
-    session.add(call)
-    return take_turn(session, call, flow.start(call), moment, "incoming")
+    connection, moment = get_connection(), Moment(current_line())
+    call = load_call(connection)
+    if call is not None and call.step > 0:
+        return answered_again(connection, call)
+    if call is None:
+        caller = request.form.get("From") or None
+        call = StoredCall.new(
+            request.form.get("CallSid", ""),
+            moment.now,
+            flow.LANGUAGE_MENU,
+            caller_number=caller,
+            caller_fingerprint=active_vault().fingerprint(caller) if caller else None,
+            line_number=request.form.get("To"),
+        )
+    return take_turn(connection, call, flow.start(call), moment, "incoming")
 
 
 @bp.post("/gather")
 @caller_facing
 def gather() -> Response:
-    session, moment = get_session(), Moment(current_line())
-    call = load_call(session, request.form.get("CallSid", ""))
+    connection, moment = get_connection(), Moment(current_line())
+    call = load_call(connection)
     if call is None:
         raise LookupError("a menu answer for a call with no record")
     if repeat_of_answered_step(call) or call.state not in flow.MENUS:
-        return xml(call.last_response or VoiceResponse())
+        return answered_again(connection, call)
     event = flow.Event.from_gather(
         request.form.get("Digits"), request.form.get("SpeechResult"), request.form.get("Confidence")
     )
     from_state = call.state
     turn = flow.advance(call, event, moment.facts)
-    return take_turn(session, call, turn, moment, from_state, *redacted(from_state, event))
+    return take_turn(connection, call, turn, moment, from_state, *redacted(from_state, event))
 
 
 @bp.post("/queue/wait")
@@ -263,12 +271,12 @@ def queue_wait() -> Response:
     settings = line.settings
     response = VoiceResponse()
     try:
-        session, moment = get_session(), Moment(line)
-        call = load_call(session, request.form.get("CallSid", ""))
+        connection, moment = get_connection(), Moment(line)
+        call = load_call(connection)
         entry = call.queue_entry if call else None
         speaker = Speaker(line, call.language if call else None, url_for_twilio)
         if entry is not None:
-            position = queue.position_of(session, entry, moment.now)
+            position = queue.position_of(connection, entry, moment.now)
             last = entry.last_announced_at
             if last is not None and last.tzinfo is None:
                 last = last.replace(tzinfo=moment.now.tzinfo)
@@ -284,7 +292,7 @@ def queue_wait() -> Response:
                 speaker.say(gather, Said("queue_long_wait"))
             else:
                 said = [Said("queue_position", {"position": position})]
-                typical = queue.typical_wait(session, settings.queue_name, moment.now) if entry else None
+                typical = queue.typical_wait(connection, settings.queue_name, moment.now) if entry else None
                 minutes = queue.estimated_minutes(typical, form_int("QueueTime"))
                 if minutes is not None:
                     said.append(Said("queue_estimated_wait", {"minutes": minutes}))
@@ -294,9 +302,10 @@ def queue_wait() -> Response:
             entry.last_position, entry.queue_sid = position, request.form.get("QueueSid")
             if announce:
                 entry.last_announced_at = moment.now
-            session.commit()
+            call_store.save_entry(connection, entry)
+            connection.commit()
     except Exception as error:  # noqa: BLE001 - keep the caller's place in line whatever failed
-        get_session().rollback()
+        rollback_quietly()
         log.error("queue wait failed with %s; caller kept waiting", type(error).__name__)
         response = VoiceResponse()
         response.pause(length=10)
@@ -311,7 +320,7 @@ def queue_choice() -> Response:
         response.leave()
         return xml(response)
     try:
-        call = load_call(get_session(), request.form.get("CallSid", ""))
+        call = load_call(get_connection())
         Speaker(current_line(), call.language if call else None, url_for_twilio).say(
             response, Said("not_an_option")
         )
@@ -324,53 +333,45 @@ def queue_choice() -> Response:
 @bp.post("/queue/result")
 @caller_facing
 def queue_result() -> Response:
-    session, moment = get_session(), Moment(current_line())
+    connection, moment = get_connection(), Moment(current_line())
     result = request.form.get("QueueResult", "error")
-    call = load_call(session, request.form.get("CallSid", ""))
+    call = load_call(connection)
     if call is None:
         raise LookupError("a queue result for a call with no record")
     if repeat_of_answered_step(call):
-        return xml(call.last_response or VoiceResponse())
+        return answered_again(connection, call)
     if call.queue_entry is not None:
         queue.leave(call.queue_entry, result, moment.now, form_int("QueueTime") or None)
     from_state = call.state
     turn = flow.queue_left(call, result)
     if turn.state == flow.ENDED:
-        session.add(
-            CallEvent(
-                call=call,
-                at=moment.now,
-                step=call.step + 1,
-                state=from_state,
-                event=turn.event,
-                input_kind="system",
-                value=None,
-                result=turn.result,
-            )
-        )
+        # The caller hung up: nobody hears an answer, so none is kept.
         call.state, call.step = turn.state, call.step + 1
-        session.commit()
+        event = step_event(moment, call.step, from_state, turn.event, turn.result, "system", None)
+        if not call_store.save(connection, call, event=event):
+            return answered_again(connection, call)
         return xml(VoiceResponse())
-    return take_turn(session, call, turn, moment, from_state, value=result)
+    return take_turn(connection, call, turn, moment, from_state, value=result)
 
 
 @bp.post("/voicemail/done")
 @caller_facing
 def voicemail_done() -> Response:
     """The caller finished recording (or said nothing): save the message, thank them."""
-    session, moment = get_session(), Moment(current_line())
-    call = load_call(session, request.form.get("CallSid", ""))
+    connection, moment = get_connection(), Moment(current_line())
+    call = load_call(connection)
     if call is None:
         raise LookupError("a voicemail for a call with no record")
     if repeat_of_answered_step(call):
-        return xml(call.last_response or VoiceResponse())
+        return answered_again(connection, call)
     recording_sid = voicemail.recording_sid_from(
         request.form.get("RecordingUrl"), request.form.get("RecordingSid")
     )
     duration = 0 if request.args.get("empty") else form_int("RecordingDuration")
     if recording_sid and duration > 0:
+        # Written with the step below, in one transaction: the message and its step land together.
         voicemail.record(
-            session,
+            connection,
             call,
             recording_sid,
             request.form.get("RecordingUrl"),
@@ -382,7 +383,7 @@ def voicemail_done() -> Response:
         duration = 0
     from_state = call.state
     turn = flow.voicemail_recorded(call, duration)
-    return take_turn(session, call, turn, moment, from_state, "system", f"{duration} s")
+    return take_turn(connection, call, turn, moment, from_state, "system", f"{duration} s")
 
 
 @bp.post("/voicemail/recording")
@@ -395,21 +396,16 @@ def voicemail_recording() -> Response:
         level = logging.WARNING if status == "absent" else logging.ERROR
         log.log(level, "recording %s for call %s", status, request.form.get("CallSid", "?"))
         return xml(VoiceResponse())
-    session, moment = get_session(), Moment(current_line())
-    call_sid = request.form.get("CallSid", "")
+    connection, moment = get_connection(), Moment(current_line())
     recording_sid = voicemail.recording_sid_from(
         request.form.get("RecordingUrl"), request.form.get("RecordingSid")
     )
     if not recording_sid:
         log.error("recording callback without a recording id")
         return xml(VoiceResponse())
-    call = load_call(session, call_sid)
-    if call is None:
-        # The call's record is missing (it failed to save): keep the message all the same.
-        call = Call.begin(call_sid, moment.now, flow.ENDED)
-        session.add(call)
+    call = load_call(connection) or call_with_no_record(connection, moment)
     voicemail.record(
-        session,
+        connection,
         call,
         recording_sid,
         request.form.get("RecordingUrl"),
@@ -419,39 +415,45 @@ def voicemail_recording() -> Response:
     )
     if form_int("RecordingDuration") > 0 and call.outcome in (None, "voicemail_empty"):
         call.outcome = "voicemail"
-    session.commit()
+    # The outcome is not a step: no other request can lose it, so this save cannot be refused.
+    call_store.save(connection, call)
     return xml(VoiceResponse())
+
+
+def call_with_no_record(connection: Connection, moment: Moment) -> StoredCall:
+    """A record for a call the line lost (it failed to save), so its caller's message is kept."""
+    call = StoredCall.new(request.form.get("CallSid", ""), moment.now, flow.ENDED)
+    if not call_store.save(connection, call):
+        # Another callback for the same call made it at the same moment: use that one.
+        call = load_call(connection)
+        if call is None:
+            raise LookupError("the call's record could neither be made nor found")
+    return call
 
 
 @bp.post("/status")
 @callback
 def status() -> Response:
     """The call ended: its duration, its final status, and what the hang-up was."""
-    session, moment = get_session(), Moment(current_line())
-    call = load_call(session, request.form.get("CallSid", ""))
-    if call is None or call.ended_at is not None:
-        return xml(VoiceResponse())
-    call.final_status = request.form.get("CallStatus")
-    call.duration_seconds = form_int("CallDuration")
-    call.ended_at = moment.now
-    if call.queue_entry is not None and call.queue_entry.left_at is None:
-        queue.leave(call.queue_entry, "hangup", moment.now)
-    call.outcome = flow.call_ended(call)
-    session.add(
-        CallEvent(
-            call=call,
-            at=moment.now,
-            step=call.step + 1,
-            state=call.state,
-            event="call_ended",
-            input_kind="system",
-            value=call.final_status,
-            result=call.outcome,
+    connection, moment = get_connection(), Moment(current_line())
+    # A step taken by another request at the same moment makes the save give way: read again.
+    for _ in range(3):
+        call = load_call(connection)
+        if call is None or call.ended_at is not None:
+            return xml(VoiceResponse())
+        call.final_status = request.form.get("CallStatus")
+        call.duration_seconds = form_int("CallDuration")
+        call.ended_at = moment.now
+        if call.queue_entry is not None and call.queue_entry.left_at is None:
+            queue.leave(call.queue_entry, "hangup", moment.now)
+        call.outcome = flow.call_ended(call)
+        event = step_event(
+            moment, call.step + 1, call.state, "call_ended", call.outcome, "system", call.final_status
         )
-    )
-    call.state, call.step = flow.ENDED, call.step + 1
-    session.commit()
-    return xml(VoiceResponse())
+        call.state, call.step = flow.ENDED, call.step + 1
+        if call_store.save(connection, call, event=event):
+            return xml(VoiceResponse())
+    raise RuntimeError("the call's end could not be recorded: its record kept changing")
 
 
 @bp.post("/fallback")
@@ -465,18 +467,15 @@ def fallback() -> Response:
     )
     moment = Moment(line)
     try:
-        session = get_session()
-        call = load_call(session, request.form.get("CallSid", ""))
+        connection = get_connection()
+        call = load_call(connection)
         if call is None:
             raise LookupError("no call record")
         call.used_fallback = True
         turn = flow.hand_off(call, moment.facts, [Said("apology")])
         turn.event, turn.result = "fallback", f"Twilio error {request.form.get('ErrorCode', '?')}"
-        return take_turn(session, call, turn, moment, call.state)
+        return take_turn(connection, call, turn, moment, call.state)
     except Exception as error:  # noqa: BLE001 - the database may be down: answer without it
         log.error("fallback without the database (%s)", type(error).__name__)
-        try:
-            get_session().rollback()
-        except Exception:  # noqa: BLE001, S110
-            pass
+        rollback_quietly()
         return xml(safest_next_step(line, None, moment.status, url_for_twilio, ANY_STEP))

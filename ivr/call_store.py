@@ -1,0 +1,240 @@
+"""One call's record on the webhook path: read, changed by the flow and saved with a few statements.
+
+Every webhook reads one call, changes a few of its fields and logs one step. Under load the ORM's
+identity map and unit of work cost more than all the rest of a request (tests/bench/README.md), so the
+webhooks use Core statements on the models' own tables: the schema keeps one source, `ivr.models`.
+
+Twilio may deliver a request twice, even at the same moment to two workers. A step is claimed by
+updating the call only where its step is still the one that was read, so exactly one delivery takes
+it; the other is told so and answers with what the first one said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import Connection, Insert, Table, bindparam, insert, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ivr.models import Call, CallEvent, QueueEntry, Voicemail
+
+CALLS: Table = Call.__table__  # type: ignore[assignment]
+EVENTS: Table = CallEvent.__table__  # type: ignore[assignment]
+QUEUE: Table = QueueEntry.__table__  # type: ignore[assignment]
+VOICEMAILS: Table = Voicemail.__table__  # type: ignore[assignment]
+
+# What a webhook reads of a call: the flow's fields, the step and the outcome. Not the phone number,
+# nor the answer last given: decrypting those costs more than the rest of the row, and only a
+# repeated request needs the answer (`last_response`).
+CALL_FIELDS = (
+    "id",
+    "step",
+    "state",
+    "attempts",
+    "language",
+    "needs_interpreter",
+    "caller_type",
+    "subject",
+    "subject_source",
+    "subject_confidence",
+    "subject_transcript",
+    "pending_subject",
+    "a_number",
+    "pending_a_number",
+    "a_number_skipped",
+    "third_party",
+    "state_choices",
+    "field_office",
+    "priority",
+    "outcome",
+    "final_status",
+    "duration_seconds",
+    "ended_at",
+    "used_fallback",
+)
+ENTRY_FIELDS = tuple(column.key for column in QUEUE.columns)
+
+_MISSING = object()
+
+
+class Stored:
+    """A row's fields as attributes; it remembers what it read, so only changed fields are written."""
+
+    table: ClassVar[Table]
+
+    def __init__(self, values: Mapping[str, Any], read: bool) -> None:
+        self.__dict__.update(values)
+        self._read: dict[str, Any] = dict(values) if read else {}
+
+    def changes(self) -> dict[str, Any]:
+        columns = self.table.columns
+        return {
+            name: value
+            for name, value in vars(self).items()
+            if name != "id" and name in columns and self._read.get(name, _MISSING) != value
+        }
+
+    def saved(self) -> None:
+        self._read = {name: value for name, value in vars(self).items() if name in self.table.columns}
+
+
+class StoredEntry(Stored):
+    """A caller's place in the live queue (a row of queue_entries)."""
+
+    table = QUEUE
+    id: int | None
+    call_id: int | None
+    queue_name: str
+    priority: int
+    enqueued_at: datetime
+    queue_sid: str | None
+    last_position: int | None
+    last_announced_at: datetime | None
+    left_at: datetime | None
+    result: str | None
+    wait_seconds: int | None
+
+    @classmethod
+    def new(cls, **values: Any) -> StoredEntry:
+        return cls(
+            {"id": None, "queue_sid": None, "last_position": None, "last_announced_at": None}
+            | {"left_at": None, "result": None, "wait_seconds": None}
+            | values,
+            read=False,
+        )
+
+
+class StoredCall(Stored):
+    """A call as the flow sees it (`ivr.flow.CallRecord`), with its queue entry if it has one."""
+
+    table = CALLS
+    id: int | None
+    step: int
+    state: str
+    attempts: int
+    language: str | None
+    needs_interpreter: str | None
+    caller_type: str | None
+    subject: str | None
+    subject_source: str | None
+    subject_confidence: float | None
+    subject_transcript: str | None
+    pending_subject: str | None
+    a_number: str | None
+    pending_a_number: str | None
+    a_number_skipped: bool
+    third_party: bool
+    state_choices: str | None
+    field_office: str | None
+    priority: int | None
+    outcome: str | None
+    final_status: str | None
+    duration_seconds: int | None
+    ended_at: datetime | None
+    used_fallback: bool
+    queue_entry: StoredEntry | None
+
+    def __init__(self, values: Mapping[str, Any], read: bool, entry: StoredEntry | None = None) -> None:
+        super().__init__(values, read)
+        self.queue_entry = entry
+
+    @classmethod
+    def new(cls, call_sid: str, started_at: datetime, state: str, **details: Any) -> StoredCall:
+        """A call not yet saved, its counters at zero; saving it inserts it."""
+        values: dict[str, Any] = dict.fromkeys(CALL_FIELDS)
+        values |= {"step": 0, "attempts": 0, "a_number_skipped": False, "third_party": False}
+        values |= {"used_fallback": False, "call_sid": call_sid, "started_at": started_at, "state": state}
+        return cls(values | details, read=False)
+
+    @property
+    def read_step(self) -> int:
+        return int(self._read.get("step", 0))
+
+
+LOAD_CALL = (
+    select(
+        *(CALLS.c[name] for name in CALL_FIELDS),
+        *(QUEUE.c[name].label(f"entry_{name}") for name in ENTRY_FIELDS),
+    )
+    .select_from(CALLS.outerjoin(QUEUE, QUEUE.c.call_id == CALLS.c.id))
+    .where(CALLS.c.call_sid == bindparam("call_sid"))
+)
+LAST_RESPONSE = select(CALLS.c.last_response).where(CALLS.c.id == bindparam("call_id"))
+
+
+def load(connection: Connection, call_sid: str) -> StoredCall | None:
+    """The call Twilio names by CallSid, with its queue entry; None if the line has no record of it."""
+    row = connection.execute(LOAD_CALL, {"call_sid": call_sid}).mappings().first()
+    if row is None:
+        return None
+    entry = None
+    if row["entry_id"] is not None:
+        entry = StoredEntry({name: row[f"entry_{name}"] for name in ENTRY_FIELDS}, read=True)
+    return StoredCall({name: row[name] for name in CALL_FIELDS}, read=True, entry=entry)
+
+
+def last_response(connection: Connection, call: StoredCall) -> str | None:
+    """The TwiML the call was last answered with, for a request Twilio repeats."""
+    if call.id is None:
+        return None
+    return connection.scalar(LAST_RESPONSE, {"call_id": call.id})
+
+
+def insert_once(connection: Connection, table: Table) -> Insert:
+    """INSERT that does nothing where a unique key already holds the row (a repeated request)."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing()
+
+
+def save(
+    connection: Connection,
+    call: StoredCall,
+    *,
+    answer: str | None = None,
+    event: Mapping[str, Any] | None = None,
+) -> bool:
+    """Write the call's changes, its queue entry's and the step's event, and commit them together.
+
+    Returns False, with nothing written, if another delivery of the same request took the step
+    first (or inserted the same new call): the caller should answer as that delivery did.
+    """
+    values = call.changes()
+    if answer is not None:
+        values["last_response"] = answer
+    if call.id is None:
+        inserted = connection.execute(insert_once(connection, CALLS).values(values).returning(CALLS.c.id))
+        call_id = inserted.scalar()
+        if call_id is None:
+            connection.rollback()
+            return False
+        call.id = call_id
+    elif values:
+        # A new step is claimed only from the step that was read: one delivery of a request wins.
+        claimed = CALLS.c.step == call.read_step if "step" in values else true()
+        updated = connection.execute(update(CALLS).where(CALLS.c.id == call.id, claimed).values(values))
+        if updated.rowcount != 1:
+            connection.rollback()
+            return False
+    entry = call.queue_entry
+    if entry is not None:
+        save_entry(connection, entry, call.id)
+    if event is not None:
+        connection.execute(insert(EVENTS), {"call_id": call.id, **event})
+    connection.commit()
+    call.saved()
+    if entry is not None:
+        entry.saved()
+    return True
+
+
+def save_entry(connection: Connection, entry: StoredEntry, call_id: int | None = None) -> None:
+    """Write a queue entry's changes (or insert a new one); the caller commits."""
+    values = entry.changes()
+    if entry.id is None:
+        entry.call_id = call_id
+        values["call_id"] = call_id
+        entry.id = connection.execute(insert(QUEUE).values(values).returning(QUEUE.c.id)).scalar_one()
+    elif values:
+        connection.execute(update(QUEUE).where(QUEUE.c.id == entry.id).values(values))
