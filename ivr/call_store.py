@@ -11,12 +11,14 @@ it; the other is told so and answers with what the first one said.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, Insert, Table, bindparam, insert, select, true, update
+from sqlalchemy import Connection, Insert, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from ivr.models import Call, CallEvent, QueueEntry, Voicemail
 
@@ -161,12 +163,28 @@ LOAD_CALL = (
     .select_from(CALLS.outerjoin(QUEUE, QUEUE.c.call_id == CALLS.c.id))
     .where(CALLS.c.call_sid == bindparam("call_sid"))
 )
-LAST_RESPONSE = select(CALLS.c.last_response).where(CALLS.c.id == bindparam("call_id"))
+LAST_RESPONSE = select(CALLS.c.last_response).where(CALLS.c.call_sid == bindparam("call_sid"))
+# Statements are built once: the columns to SET or INSERT come from each execution's parameters,
+# so a request pays for neither building nor compiling them (SQLAlchemy caches the compiled form).
+UPDATE_CALL = update(CALLS).where(CALLS.c.id == bindparam("_call_id"))
+CLAIM_STEP = UPDATE_CALL.where(CALLS.c.step == bindparam("_read_step"))
+INSERT_EVENT = insert(EVENTS)
+INSERT_ENTRY = insert(QUEUE).returning(QUEUE.c.id)
+UPDATE_ENTRY = update(QUEUE).where(QUEUE.c.id == bindparam("_entry_id"))
 
 
 def load(connection: Connection, call_sid: str) -> StoredCall | None:
     """The call Twilio names by CallSid, with its queue entry; None if the line has no record of it."""
-    row = connection.execute(LOAD_CALL, {"call_sid": call_sid}).mappings().first()
+    try:
+        result = connection.execute(LOAD_CALL, {"call_sid": call_sid})
+    except DBAPIError as error:
+        # The database dropped the pooled connection (a restart, a failover): the pool discards
+        # it and every older one, and this first read of the request is tried once more.
+        if not error.connection_invalidated:
+            raise
+        connection.rollback()
+        result = connection.execute(LOAD_CALL, {"call_sid": call_sid})
+    row = result.mappings().first()
     if row is None:
         return None
     entry = None
@@ -175,17 +193,16 @@ def load(connection: Connection, call_sid: str) -> StoredCall | None:
     return StoredCall({name: row[name] for name in CALL_FIELDS}, read=True, entry=entry)
 
 
-def last_response(connection: Connection, call: StoredCall) -> str | None:
+def last_response(connection: Connection, call_sid: str) -> str | None:
     """The TwiML the call was last answered with, for a request Twilio repeats."""
-    if call.id is None:
-        return None
-    return connection.scalar(LAST_RESPONSE, {"call_id": call.id})
+    return connection.scalar(LAST_RESPONSE, {"call_sid": call_sid})
 
 
-def insert_once(connection: Connection, table: Table) -> Insert:
-    """INSERT that does nothing where a unique key already holds the row (a repeated request)."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
+@functools.cache
+def insert_once(dialect_name: str, table: Table) -> Insert:
+    """INSERT ... RETURNING id that does nothing, and returns no row, where a unique key holds one."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
 
 
 def save(
@@ -204,16 +221,19 @@ def save(
     if answer is not None:
         values["last_response"] = answer
     if call.id is None:
-        inserted = connection.execute(insert_once(connection, CALLS).values(values).returning(CALLS.c.id))
-        call_id = inserted.scalar()
+        call_id = connection.execute(insert_once(connection.dialect.name, CALLS), values).scalar()
         if call_id is None:
             connection.rollback()
             return False
         call.id = call_id
     elif values:
         # A new step is claimed only from the step that was read: one delivery of a request wins.
-        claimed = CALLS.c.step == call.read_step if "step" in values else true()
-        updated = connection.execute(update(CALLS).where(CALLS.c.id == call.id, claimed).values(values))
+        if "step" in values:
+            updated = connection.execute(
+                CLAIM_STEP, values | {"_call_id": call.id, "_read_step": call.read_step}
+            )
+        else:
+            updated = connection.execute(UPDATE_CALL, values | {"_call_id": call.id})
         if updated.rowcount != 1:
             connection.rollback()
             return False
@@ -221,7 +241,7 @@ def save(
     if entry is not None:
         save_entry(connection, entry, call.id)
     if event is not None:
-        connection.execute(insert(EVENTS), {"call_id": call.id, **event})
+        connection.execute(INSERT_EVENT, {"call_id": call.id, **event})
     connection.commit()
     call.saved()
     if entry is not None:
@@ -235,6 +255,6 @@ def save_entry(connection: Connection, entry: StoredEntry, call_id: int | None =
     if entry.id is None:
         entry.call_id = call_id
         values["call_id"] = call_id
-        entry.id = connection.execute(insert(QUEUE).values(values).returning(QUEUE.c.id)).scalar_one()
+        entry.id = connection.execute(INSERT_ENTRY, values).scalar_one()
     elif values:
-        connection.execute(update(QUEUE).where(QUEUE.c.id == entry.id).values(values))
+        connection.execute(UPDATE_ENTRY, values | {"_entry_id": entry.id})

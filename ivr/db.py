@@ -36,7 +36,9 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # No ping before each request (a round trip every time): a connection the server dropped is
+    # found by the request's first read, which ivr.call_store.load tries once more on a new one.
+    return create_engine(url, pool_size=5, max_overflow=10)
 
 
 def init_app(app: Flask) -> None:

@@ -47,23 +47,22 @@ def record(
     workers: the unique recording id decides, and the second only fills in what the first lacked.
     """
     created = connection.execute(
-        insert_once(connection, VOICEMAILS)
-        .values(
-            call_id=call.id,
-            recording_sid=recording_sid,
-            recording_url=recording_url,
-            duration_seconds=duration_seconds,
-            language=call.language,
-            needs_interpreter=call.needs_interpreter,
-            subject=call.subject,
-            caller_type=call.caller_type,
-            priority=call.priority or priority_of(call.subject, call.caller_type),
-            urgent=call.subject in URGENT_SUBJECTS,
-            left_after_hours=not schedule.status_at(now).is_open,
-            created_at=now,
-            work_on=work_day(schedule, now),
-        )
-        .returning(VOICEMAILS.c.id)
+        insert_once(connection.dialect.name, VOICEMAILS),
+        {
+            "call_id": call.id,
+            "recording_sid": recording_sid,
+            "recording_url": recording_url,
+            "duration_seconds": duration_seconds,
+            "language": call.language,
+            "needs_interpreter": call.needs_interpreter,
+            "subject": call.subject,
+            "caller_type": call.caller_type,
+            "priority": call.priority or priority_of(call.subject, call.caller_type),
+            "urgent": call.subject in URGENT_SUBJECTS,
+            "left_after_hours": not schedule.status_at(now).is_open,
+            "created_at": now,
+            "work_on": work_day(schedule, now),
+        },
     ).first()
     if created is None:
         connection.execute(

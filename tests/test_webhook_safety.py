@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import Connection, create_engine, select, text
+from sqlalchemy.pool import NullPool
 
-from ivr import create_app, flow
+from ivr import call_store, create_app, flow
 from ivr.config import ConfigError, load_settings
 from ivr.models import Call, CallEvent
-from tests.conftest import AUTH_TOKEN, PUBLIC_URL, Caller, Twilio, settings_env, sign
+from tests.conftest import AUTH_TOKEN, PUBLIC_URL, Caller, Twilio, settings_env, sign, the_call
 
 
 def test_unsigned_request_is_refused(app: Flask) -> None:
@@ -40,6 +42,16 @@ def test_signature_is_checked_against_the_public_url_not_the_host_header(app: Fl
         base_url="http://attacker.example",
     )
     assert response.status_code == 403
+
+
+def test_a_signature_over_the_url_with_its_default_port_is_accepted(app: Flask) -> None:
+    # Twilio may sign https://host:443/... where the console says https://host/...
+    params = {"CallSid": "CA" + "7" * 32, "From": "+15555550123"}
+    signature = sign(PUBLIC_URL.replace(".org", ".org:443") + "/voice/incoming", params)
+    response = app.test_client().post(
+        "/voice/incoming", data=params, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 200 and b"<Gather" in response.data
 
 
 def test_tampered_parameters_are_refused(app: Flask) -> None:
@@ -70,6 +82,94 @@ def test_a_repeated_request_gets_the_same_answer_and_counts_once(app: Flask, cal
         assert [e.event for e in session.scalars(select(CallEvent))] == ["call_started", "digits_received"]
         call = session.scalar(select(Call))
         assert call is not None and call.state == flow.CALLER_TYPE_MENU and call.step == 2
+
+
+def deliver_again_while_first_is_in_flight(
+    monkeypatch: pytest.MonkeyPatch, caller: Caller, url: str, **form: str
+) -> list[bytes]:
+    """Twilio delivers one request twice at once: the second runs, whole, after the first has read."""
+    load, second = call_store.load, []
+
+    def load_then_let_the_other_delivery_run(connection: Connection, call_sid: str) -> object:
+        call = load(connection, call_sid)
+        if not second:
+            second.append(b"")  # the second delivery loads the plain way
+            second[0] = caller.post(url, **form).data
+        return call
+
+    monkeypatch.setattr(call_store, "load", load_then_let_the_other_delivery_run)
+    first = caller.post(url, **form).data
+    return [first, second[0]]
+
+
+def test_two_deliveries_of_one_answer_at_the_same_moment_count_once(
+    app: Flask, caller: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caller.call()
+    first, second = deliver_again_while_first_is_in_flight(
+        monkeypatch, caller, caller.gather().attrib["action"], Digits="2"
+    )
+    assert first == second and b"Gather" in first
+    with app.extensions["ivr.db"]() as session:
+        assert [e.event for e in session.scalars(select(CallEvent))] == ["call_started", "digits_received"]
+        call = session.scalar(select(Call))
+        assert call is not None and call.state == flow.CALLER_TYPE_MENU and call.step == 2
+        assert call.language == "es"
+
+
+def test_two_deliveries_of_a_new_call_at_the_same_moment_make_one_call(
+    app: Flask, caller: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = deliver_again_while_first_is_in_flight(monkeypatch, caller, "/voice/incoming")
+    assert first == second and b"Gather" in first
+    with app.extensions["ivr.db"]() as session:
+        assert [e.event for e in session.scalars(select(CallEvent))] == ["call_started"]
+        assert len(session.scalars(select(Call)).all()) == 1
+
+
+def test_the_end_of_a_call_is_recorded_even_when_a_step_lands_at_the_same_moment(
+    app: Flask, caller: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caller.call()
+    action = caller.gather().attrib["action"]
+    load, pressed = call_store.load, []
+
+    def load_then_let_the_menu_answer_land(connection: Connection, call_sid: str) -> object:
+        call = load(connection, call_sid)
+        if not pressed:
+            pressed.append(0)
+            pressed[0] = caller.post(action, Digits="1").status_code
+        return call
+
+    monkeypatch.setattr(call_store, "load", load_then_let_the_menu_answer_land)
+    caller.hang_up(duration=12)
+    with app.extensions["ivr.db"]() as session:
+        events = [e.event for e in session.scalars(select(CallEvent).order_by(CallEvent.id))]
+        assert events == ["call_started", "digits_received", "call_ended"]
+        call = session.scalar(select(Call))
+        assert call is not None and call.state == flow.ENDED and call.duration_seconds == 12
+        assert call.language == "en" and call.outcome == "abandoned_in_menu"
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="a server to lose: PostgreSQL only")
+def test_a_database_restart_between_two_answers_is_not_heard_by_the_caller(
+    app: Flask, caller: Caller
+) -> None:
+    caller.call()
+    # What a restart or failover does to the line's pooled connections: the server ends them.
+    killer = create_engine(os.environ["TEST_DATABASE_URL"], poolclass=NullPool)
+    with killer.connect() as connection:
+        ended = connection.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    killer.dispose()
+    assert ended >= 1
+    caller.press("1")
+    assert "sorry" not in caller.heard_text().lower()
+    assert the_call(app, caller).language == "en"
 
 
 def test_an_error_inside_a_call_apologises_and_queues_when_open(

@@ -74,9 +74,9 @@ def load_call(connection: Connection) -> StoredCall | None:
     return call_store.load(connection, request.form.get("CallSid", ""))
 
 
-def answered_again(connection: Connection, call: StoredCall) -> Response:
+def answered_again(connection: Connection) -> Response:
     """A repeated request (or a second delivery that lost the race): the answer the call was given."""
-    return xml(call_store.last_response(connection, call) or VoiceResponse())
+    return xml(call_store.last_response(connection, request.form.get("CallSid", "")) or VoiceResponse())
 
 
 def redacted(state: str, event: flow.Event) -> tuple[str, str | None]:
@@ -125,7 +125,7 @@ def take_turn(
         moment, step, from_state, turn.event or "system", turn.result or turn.state, input_kind, value
     )
     if not call_store.save(connection, call, answer=answer, event=event):
-        return answered_again(connection, call)
+        return answered_again(connection)
     return xml(answer)
 
 
@@ -233,7 +233,7 @@ def incoming() -> Response:
     connection, moment = get_connection(), Moment(current_line())
     call = load_call(connection)
     if call is not None and call.step > 0:
-        return answered_again(connection, call)
+        return answered_again(connection)
     if call is None:
         caller = request.form.get("From") or None
         call = StoredCall.new(
@@ -255,7 +255,7 @@ def gather() -> Response:
     if call is None:
         raise LookupError("a menu answer for a call with no record")
     if repeat_of_answered_step(call) or call.state not in flow.MENUS:
-        return answered_again(connection, call)
+        return answered_again(connection)
     event = flow.Event.from_gather(
         request.form.get("Digits"), request.form.get("SpeechResult"), request.form.get("Confidence")
     )
@@ -339,7 +339,7 @@ def queue_result() -> Response:
     if call is None:
         raise LookupError("a queue result for a call with no record")
     if repeat_of_answered_step(call):
-        return answered_again(connection, call)
+        return answered_again(connection)
     if call.queue_entry is not None:
         queue.leave(call.queue_entry, result, moment.now, form_int("QueueTime") or None)
     from_state = call.state
@@ -349,7 +349,7 @@ def queue_result() -> Response:
         call.state, call.step = turn.state, call.step + 1
         event = step_event(moment, call.step, from_state, turn.event, turn.result, "system", None)
         if not call_store.save(connection, call, event=event):
-            return answered_again(connection, call)
+            return answered_again(connection)
         return xml(VoiceResponse())
     return take_turn(connection, call, turn, moment, from_state, value=result)
 
@@ -363,7 +363,7 @@ def voicemail_done() -> Response:
     if call is None:
         raise LookupError("a voicemail for a call with no record")
     if repeat_of_answered_step(call):
-        return answered_again(connection, call)
+        return answered_again(connection)
     recording_sid = voicemail.recording_sid_from(
         request.form.get("RecordingUrl"), request.form.get("RecordingSid")
     )
