@@ -41,6 +41,9 @@ class _Cue:
     weight: float
     fallback: bool
     parts: tuple[tuple[str, ...], ...]
+    # The first letter of each part: a cue whose letters do not all begin a word of the caller's
+    # is skipped without looking further (most of the ~450 cues of a language, for most callers).
+    initials: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class PhraseBook:
         if phrases is None:
             return Classification(None, 0.0)
         tokens = _tokens(text, phrases)
+        initials = _initials(tokens, phrases.prefixes)
         claimed = [False] * len(tokens)
         scores: dict[Subject, float] = {}
         voters: dict[Subject, list[str]] = {}
@@ -96,6 +100,8 @@ class PhraseBook:
         for cue in phrases.cues:
             if cue.fallback:
                 fallbacks.append(cue)
+                continue
+            if not cue.initials <= initials:
                 continue
             if _claim(cue, tokens, claimed, phrases.prefixes) and cue.subject is not None:
                 scores[cue.subject] = scores.get(cue.subject, 0.0) + cue.weight
@@ -158,6 +164,12 @@ def _tokens(text: str, phrases: _Language) -> list[str]:
     normal = phrases.spelling.normalize(text)
     # Without spaces between words (Mandarin), each character is a token and cues are strings.
     return normal.split() if phrases.word_boundaries else list(normal.replace(" ", ""))
+
+
+def _initials(tokens: list[str], prefixes: tuple[str, ...]) -> frozenset[str]:
+    """The letters the caller's words begin with, also behind a particle written onto them."""
+    behind = (t[len(p)] for t in tokens for p in prefixes if len(t) > len(p) and t.startswith(p))
+    return frozenset(t[0] for t in tokens) | frozenset(behind)
 
 
 def _token_matches(pattern: str, token: str, prefixes: tuple[str, ...] = ()) -> bool:
@@ -304,4 +316,5 @@ def _cue(
             words = list("".join(words).replace("*", ""))
         if words:
             parts.append(tuple(words))
-    return _Cue(phrase, subject, weight, fallback, tuple(parts))
+    initials = frozenset(part[0][0] for part in parts if part[0][0] != "*")
+    return _Cue(phrase, subject, weight, fallback, tuple(parts), initials)
