@@ -13,6 +13,7 @@ from ivr.config import Settings
 from ivr.field_offices import COVERED_STATES, FieldOffices
 from ivr.hours import Schedule
 from ivr.prompts import Phrasebook
+from ivr.queue import RecentWaits
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,10 @@ class Line:
     @cached_property
     def audio(self) -> AudioBook:
         return AudioBook(self.phrasebook, self.settings.audio_path)
+
+    @cached_property
+    def recent_waits(self) -> RecentWaits:
+        return RecentWaits()
 
     @cached_property
     def heard_languages(self) -> frozenset[str]:

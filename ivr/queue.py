@@ -87,6 +87,26 @@ def typical_wait(
     return None if average is None else int(average)
 
 
+class RecentWaits:
+    """`typical_wait`, read from the database at most once a minute per worker and queue.
+
+    Every waiting caller's announcement asks for it, in a surge hundreds a minute, and an hour's
+    average moves slowly: a caller hears "about 5 minutes" from a figure up to a minute old.
+    """
+
+    def __init__(self, refresh_seconds: int = 60) -> None:
+        self.refresh = timedelta(seconds=refresh_seconds)
+        self._known: dict[str, tuple[datetime, int | None]] = {}
+
+    def typical_wait(self, connection: Connection, queue_name: str, now: datetime) -> int | None:
+        known = self._known.get(queue_name)
+        if known is not None and timedelta(0) <= now - known[0] < self.refresh:
+            return known[1]
+        average = typical_wait(connection, queue_name, now)
+        self._known[queue_name] = (now, average)
+        return average
+
+
 def estimated_minutes(typical: int | None, waited: int) -> int | None:
     """Minutes still to wait, rounded up; None when there is nothing honest to say."""
     if typical is None:

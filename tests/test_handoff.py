@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
 from ivr.models import QueueEntry, Voicemail
+from ivr.queue import RecentWaits
 from tests.conftest import Caller, the_call
 
 
@@ -170,6 +172,17 @@ def test_estimated_wait_comes_from_recently_answered_callers(app: Flask) -> None
     report_assault(waiting)
     waiting.wait_in_queue(queue_time=100)
     assert "You are number 1 in line. The wait is about 5 minutes." in waiting.heard_text()
+
+
+def test_estimated_wait_is_read_again_once_a_minute(app: Flask) -> None:
+    recent, opened = RecentWaits(), datetime.fromisoformat("2026-11-30T10:00:00-05:00")  # the app's clock
+    with app.extensions["ivr.engine"].connect() as connection:
+        assert recent.typical_wait(connection, "operators", opened) is None
+        answered = Caller(app.test_client(), call_sid="CA" + "c" * 32)
+        report_assault(answered)
+        answered.leave_queue("bridged", queue_time=400)
+        assert recent.typical_wait(connection, "operators", opened + timedelta(seconds=59)) is None
+        assert recent.typical_wait(connection, "operators", opened + timedelta(seconds=60)) == 400
 
 
 def test_no_estimate_without_recent_answers(caller: Caller) -> None:

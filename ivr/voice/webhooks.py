@@ -292,7 +292,9 @@ def queue_wait() -> Response:
                 speaker.say(gather, Said("queue_long_wait"))
             else:
                 said = [Said("queue_position", {"position": position})]
-                typical = queue.typical_wait(connection, settings.queue_name, moment.now) if entry else None
+                typical = None
+                if entry is not None:
+                    typical = line.recent_waits.typical_wait(connection, settings.queue_name, moment.now)
                 minutes = queue.estimated_minutes(typical, form_int("QueueTime"))
                 if minutes is not None:
                     said.append(Said("queue_estimated_wait", {"minutes": minutes}))
