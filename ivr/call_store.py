@@ -65,27 +65,28 @@ class Stored:
     """A row's fields as attributes; it remembers what it read, so only changed fields are written."""
 
     table: ClassVar[Table]
+    writable: ClassVar[frozenset[str]]  # the table's columns but its id
 
     def __init__(self, values: Mapping[str, Any], read: bool) -> None:
         self.__dict__.update(values)
         self._read: dict[str, Any] = dict(values) if read else {}
 
     def changes(self) -> dict[str, Any]:
-        columns = self.table.columns
         return {
             name: value
             for name, value in vars(self).items()
-            if name != "id" and name in columns and self._read.get(name, _MISSING) != value
+            if name in self.writable and self._read.get(name, _MISSING) != value
         }
 
     def saved(self) -> None:
-        self._read = {name: value for name, value in vars(self).items() if name in self.table.columns}
+        self._read = {name: value for name, value in vars(self).items() if name in self.writable}
 
 
 class StoredEntry(Stored):
     """A caller's place in the live queue (a row of queue_entries)."""
 
     table = QUEUE
+    writable = frozenset(QUEUE.columns.keys()) - {"id"}
     id: int | None
     call_id: int | None
     queue_name: str
@@ -112,6 +113,7 @@ class StoredCall(Stored):
     """A call as the flow sees it (`ivr.flow.CallRecord`), with its queue entry if it has one."""
 
     table = CALLS
+    writable = frozenset(CALLS.columns.keys()) - {"id"}
     id: int | None
     step: int
     state: str
