@@ -1,4 +1,4 @@
-"""Connect the app to its database: one engine per app, one session per request or job."""
+"""Connect the app to its database: one engine per app, a connection per request, a session per job."""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ MAX_ATTEMPTS = 3  # no input or a wrong answer three times: take the safe defaul
 
 
 class CallRecord(Protocol):
-    """The parts of a call the flow reads and changes (the ORM model `ivr.models.Call` has them)."""
+    """The parts of a call the flow reads and changes (`ivr.call_store.StoredCall` has them)."""
 
     state: str
     attempts: int

@@ -66,21 +66,6 @@ class Call(Base):
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     used_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    @classmethod
-    def begin(cls, call_sid: str, started_at: datetime, state: str, **details: object) -> Call:
-        """A new call record with its counters at zero, as the flow expects before the first flush."""
-        return cls(
-            call_sid=call_sid,
-            started_at=started_at,
-            state=state,
-            step=0,
-            attempts=0,
-            a_number_skipped=False,
-            third_party=False,
-            used_fallback=False,
-            **details,
-        )
-
     events: Mapped[list[CallEvent]] = relationship(
         back_populates="call", order_by="CallEvent.id", cascade="all, delete-orphan"
     )
