@@ -111,34 +111,16 @@ class StoredEntry(Stored):
 
 
 class StoredCall(Stored):
-    """A call as the flow sees it (`ivr.flow.CallRecord`), with its queue entry if it has one."""
+    """A call as the flow sees it, with its queue entry if it has one.
+
+    Its attributes are CALL_FIELDS: the fields of `ivr.flow.CallRecord`, with the id, the step and
+    how the call ended.
+    """
 
     table = CALLS
     writable = frozenset(CALLS.columns.keys()) - {"id"}
     id: int | None
     step: int
-    state: str
-    attempts: int
-    language: str | None
-    needs_interpreter: str | None
-    caller_type: str | None
-    subject: str | None
-    subject_source: str | None
-    subject_confidence: float | None
-    subject_transcript: str | None
-    pending_subject: str | None
-    a_number: str | None
-    pending_a_number: str | None
-    a_number_skipped: bool
-    third_party: bool
-    state_choices: str | None
-    field_office: str | None
-    priority: int | None
-    outcome: str | None
-    final_status: str | None
-    duration_seconds: int | None
-    ended_at: datetime | None
-    used_fallback: bool
     queue_entry: StoredEntry | None
 
     def __init__(self, values: Mapping[str, Any], read: bool, entry: StoredEntry | None = None) -> None:
