@@ -56,14 +56,14 @@ def get_connection() -> Connection:
     The webhooks read and write with Core statements on it (ivr.call_store); closing it at the end
     of the request rolls back whatever was not committed.
     """
-    if "db_connection" not in g:
+    connection: Connection | None = g.get("db_connection")
+    if connection is None:
         connection = current_app.extensions["ivr.engine"].connect()
         if connection.dialect.name == "postgresql":
             # Each webhook's writes are one statement there (ivr.call_store): no BEGIN, no COMMIT,
             # two round trips fewer.
             connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         g.db_connection = connection
-    connection: Connection = g.db_connection
     return connection
 
 

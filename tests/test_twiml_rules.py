@@ -225,3 +225,17 @@ def test_a_callback_may_answer_an_empty_response_or_anything() -> None:
 def test_an_unknown_context_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="unknown TwiML context"):
         problems(twiml(""), "sms")
+
+
+def test_the_line_writes_a_document_exactly_as_the_library_does() -> None:
+    # ivr.voice.twiml.document serialises straight to text; Twilio must get the same bytes, with
+    # every script and every character XML escapes.
+    from ivr.voice.twiml import document
+
+    response = menu()
+    words = "请按 1。 اضغط 1. Oprima & espere <aquí>: \"ça\" 'va'"
+    response.say(words, voice="Polly.Zhiyu", language="cmn-CN")
+    response.redirect(f"{LINE}/voice/gather?step=2&state=A_NUMBER_ENTRY", method="POST")
+
+    assert document(response) == str(response)
+    assert "&amp;state=A_NUMBER_ENTRY" in document(response)

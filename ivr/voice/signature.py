@@ -5,12 +5,29 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask import Response, abort, current_app, request
+from flask import Request, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import ImmutableMultiDict
 
 from ivr.voice import bp
 
 log = logging.getLogger(__name__)
+
+
+class WebhookForm(ImmutableMultiDict[str, str]):
+    """A request's form and query, answering the signature check's first question.
+
+    The library's validator asks each field's values with `getall` (aiohttp's name) and falls back
+    to werkzeug's `getlist` on AttributeError: an exception per field, 18 µs of a Twilio request's
+    29 fields, more than the HMAC itself.
+    """
+
+    def getall(self, key: str) -> list[str]:
+        return self.getlist(key)
+
+
+class WebhookRequest(Request):
+    parameter_storage_class = WebhookForm
 
 
 def called_url() -> str:

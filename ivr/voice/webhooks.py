@@ -28,7 +28,7 @@ from ivr.hours import LineStatus
 from ivr.line import Line, current_line
 from ivr.prompts import Said
 from ivr.voice import bp
-from ivr.voice.twiml import Speaker, render, safest_next_step
+from ivr.voice.twiml import Speaker, document, render, safest_next_step
 from ivr.voice.twiml import voicemail as voicemail_twiml
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ SENSITIVE_ENTRY = {flow.A_NUMBER_ENTRY, flow.A_NUMBER_CONFIRM, flow.FIELD_OFFICE
 
 
 def xml(response: VoiceResponse | str) -> Response:
-    return Response(str(response), mimetype="text/xml")
+    return Response(response if isinstance(response, str) else document(response), mimetype="text/xml")
 
 
 def url_for_twilio(path: str, **query: object) -> str:
@@ -119,7 +119,7 @@ def take_turn(
     if turn.state == flow.QUEUED:
         queue.join(call, moment.line.settings.queue_name, moment.now)
     call.state, call.step = turn.state, step
-    answer = str(render(moment.line, call, turn, moment.facts, moment.status, url_for_twilio, step))
+    answer = document(render(moment.line, call, turn, moment.facts, moment.status, url_for_twilio, step))
     # The writes go out together after rendering: SQLite's write lock is held for them alone.
     event = step_event(
         moment, step, from_state, turn.event or "system", turn.result or turn.state, input_kind, value
