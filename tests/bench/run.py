@@ -58,6 +58,7 @@ class Plan:
     backends: list[str]
     sizes: list[int]
     workers: int
+    front: bool  # nginx before gunicorn, as in production (BENCH_FRONT=none: gunicorn alone)
     rate: float
     calls: int
     callers: int
@@ -77,7 +78,8 @@ class Plan:
             quick=quick,
             backends=_env_list("BENCH_BACKENDS", "sqlite,postgres"),
             sizes=sorted(int(size.replace("_", "")) for size in sizes),
-            workers=int(os.environ.get("BENCH_WORKERS", "4")),
+            workers=int(os.environ.get("BENCH_WORKERS", "2")),
+            front=os.environ.get("BENCH_FRONT", "nginx") != "none",
             rate=float(os.environ.get("BENCH_RATE", "200")),
             calls=int(os.environ.get("BENCH_CALLS", "1500")),
             callers=int(os.environ.get("BENCH_CALLERS", "16")),
@@ -123,7 +125,7 @@ class Bench:
 
     # -- servers -------------------------------------------------------------------------------
 
-    def line_env(self, database_url: str, port: int, fixed_time: str) -> dict[str, str]:
+    def line_env(self, database_url: str, public_url: str, fixed_time: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("IVR_", "TWILIO_"))}
         env.pop("DATABASE_URL", None)
         return env | {
@@ -132,15 +134,16 @@ class Bench:
             "TWILIO_AUTH_TOKEN": self.auth_token,
             "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
             "IVR_DATA_KEY": self.data_key,
-            "IVR_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "IVR_PUBLIC_URL": public_url,
             "DATABASE_URL": database_url,
             "IVR_FIXED_TIME": fixed_time,
         }
 
     def line(self, name: str, database_url: str, fixed_time: str) -> Gunicorn:
-        port = free_port()
-        env = self.line_env(database_url, port, fixed_time)
-        return Gunicorn(name, "app:app", env, port, self.plan.workers, self.plan.out)
+        server = Gunicorn(name, "app:app", {}, free_port(), self.plan.workers, self.plan.out, self.plan.front)
+        # Twilio signs the URL it called: the front's, when there is one.
+        server.env = self.line_env(database_url, server.url, fixed_time)
+        return server
 
     def elapsed(self) -> str:
         seconds = int(time.monotonic() - self.began)
@@ -173,7 +176,7 @@ class Bench:
                 connection.execute("DROP DATABASE IF EXISTS ivr_bench WITH (FORCE)")
                 connection.execute("CREATE DATABASE ivr_bench")
             url = server + "/ivr_bench"
-        env = self.line_env(url, 5000, OPEN_TIME)
+        env = self.line_env(url, "http://127.0.0.1:5000", OPEN_TIME)
         subprocess.run(  # noqa: S603 - the project's own CLI
             [str(VENV_BIN / "flask"), "--app", "app", "ivr", "db", "upgrade"],
             cwd=PROJECT,
@@ -318,12 +321,14 @@ class Bench:
         sizes = ", ".join(f"{s:,}" for s in plan.sizes)
         say(
             f"dril-ivr benchmark{' (quick)' if plan.quick else ''}: {', '.join(plan.backends)}; seeded calls "
-            f"{sizes}; gunicorn -w {plan.workers}; saturation {plan.callers} callers, {plan.rounds} rounds; "
+            f"{sizes}; {serving(plan)}; saturation {plan.callers} callers, {plan.rounds} rounds; "
             f"paced {plan.rate:.0f} req/s over ~{plan.calls:,} calls in progress"
         )
         for log in plan.out.glob("gunicorn-*.log"):
             log.unlink()
-        bare = Gunicorn("bare", "tests.bench.bare:app", dict(os.environ), free_port(), plan.workers, plan.out)
+        bare = Gunicorn(
+            "bare", "tests.bench.bare:app", dict(os.environ), free_port(), plan.workers, plan.out, plan.front
+        )
         bare.start()
         try:
             self.measure_bare(bare)
@@ -346,6 +351,10 @@ class Bench:
         (plan.out / f"results-{stamp}.json").write_text(json.dumps(as_json(self), indent=1))
         say(f"{self.elapsed()} done. Report and figures: {plan.out}/report-{stamp}.txt, results-{stamp}.json")
         return 0
+
+
+def serving(plan: Plan) -> str:
+    return f"{'nginx -> ' if plan.front else ''}gunicorn -w {plan.workers}"
 
 
 def memory_of(server: Gunicorn) -> dict[str, float]:
@@ -374,6 +383,8 @@ def describe(key: str, result: Results) -> str:
         cpu = f"CPU/req server {result.cpu_ms_per_request('server'):.2f} ms"
         if u.database:
             cpu += f", db {result.cpu_ms_per_request('database'):.2f} ms"
+        if u.front:
+            cpu += f", proxy {result.cpu_ms_per_request('front'):.2f} ms"
         parts.append(cpu)
         parts.append(f"cores: generator {u.client:.2f}, others {u.others:.2f}")
     if result.calls_in_progress:
@@ -402,6 +413,7 @@ class Summary:
     ratio: float
     closed_rps: float
     server_ms: float
+    proxy_ms: float
     db_ms: float
     open_paced: Results
     closed_paced: Results
@@ -425,6 +437,7 @@ class Summary:
             ratio=median(ratios),
             closed_rps=phases["closed saturation"].rps,
             server_ms=median([r.cpu_ms_per_request("server") for r in line]),
+            proxy_ms=median([r.cpu_ms_per_request("front") for r in line]),
             db_ms=median([r.cpu_ms_per_request("database") for r in line]),
             open_paced=phases["open paced"],
             closed_paced=phases["closed paced"],
@@ -442,25 +455,27 @@ def verdict(ok: bool) -> str:
 
 def table(bench: Bench) -> str:
     plan = bench.plan
-    rule = "-" * 112
+    rule = "-" * 121
     lines = [
         "",
-        "=" * 112,
-        f"dril-ivr under load: gunicorn -w {plan.workers} on 127.0.0.1, {os.cpu_count()} cores, "
+        "=" * 121,
+        f"dril-ivr under load: {serving(plan)} on 127.0.0.1, {os.cpu_count()} cores, "
         f"load generator on the same machine{' (BENCH_QUICK)' if plan.quick else ''}",
-        "=" * 112,
+        "=" * 121,
         f"Saturation, requests/s (median of {plan.rounds} rounds, bare and line in turns; "
         f"{plan.callers} callers walking calls back to back)",
         f"{'database':<10}{'calls':>10} {'bare':>8} {'line':>8} {'ratio':>6} {'closed':>8}"
-        f" {'server CPU/req':>15} {'db CPU/req':>11} {'others':>7} {'errors':>7}",
+        f" {'server CPU/req':>15} {'proxy':>8} {'db CPU/req':>11} {'others':>7} {'errors':>7}",
         rule,
     ]
     summaries = [(point, Summary.of(point)) for point in bench.points]
     for point, s in summaries:
         db_ms = f"{s.db_ms:.2f} ms" if s.db_ms else "-"
+        proxy_ms = f"{s.proxy_ms:.2f} ms" if s.proxy_ms else "-"
         lines.append(
             f"{point.backend:<10}{point.size:>10,} {s.bare_rps:8.0f} {s.open_rps:8.0f} {s.ratio:6.2f} "
-            f"{s.closed_rps:8.0f} {s.server_ms:12.2f} ms {db_ms:>11} {s.others:7.2f} {s.errors:7d}"
+            f"{s.closed_rps:8.0f} {s.server_ms:12.2f} ms {proxy_ms:>8} {db_ms:>11} {s.others:7.2f}"
+            f" {s.errors:7d}"
         )
     lines += [
         "",
@@ -528,6 +543,7 @@ def as_json(bench: Bench) -> dict[str, object]:
             "apologies": r.apologies,
             "queue_full": r.queue_full,
             "server_cpu_ms_per_request": r.cpu_ms_per_request("server"),
+            "proxy_cpu_ms_per_request": r.cpu_ms_per_request("front"),
             "db_cpu_ms_per_request": r.cpu_ms_per_request("database"),
             "cores": vars(r.usage) if r.usage else None,
             "by_kind_p50_p99_ms": {

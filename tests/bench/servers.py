@@ -1,9 +1,10 @@
-"""Start the line (or the bare endpoint) under gunicorn on loopback, and watch its workers in /proc."""
+"""Start the line (or the bare endpoint) under gunicorn behind nginx on loopback, and watch its processes."""
 
 from __future__ import annotations
 
 import os
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -105,6 +106,7 @@ class Usage:
 
     seconds: float
     server: float  # the gunicorn workers
+    front: float  # nginx before them (0 without it)
     database: float  # the PostgreSQL backends serving the benchmark's database (SQLite: in the workers)
     client: float  # this load generator
     machine: float  # everything on the machine
@@ -117,6 +119,7 @@ class Meter:
 
     at: float
     server: float
+    front: float
     database: dict[int, float]
     client: float
     machine: float
@@ -124,13 +127,15 @@ class Meter:
     def until(self, later: Meter) -> Usage:
         seconds = max(later.at - self.at, 1e-9)
         server = later.server - self.server
+        front = later.front - self.front
         database = sum(cpu - self.database.get(pid, 0.0) for pid, cpu in later.database.items())
         client = later.client - self.client
         machine = later.machine - self.machine
-        others = max(0.0, machine - server - database - client)
+        others = max(0.0, machine - server - front - database - client)
         return Usage(
             seconds,
             server / seconds,
+            front / seconds,
             database / seconds,
             client / seconds,
             machine / seconds,
@@ -147,8 +152,102 @@ class WorkerWatch:
     peak_pss_kb: dict[int, int] = field(default_factory=dict)
 
 
+NGINX_CONF = """\
+# nginx before gunicorn, as the README serves the line in production.
+worker_processes 1;
+daemon off;
+{user}pid {out}/nginx-{name}.pid;
+error_log {out}/nginx-{name}.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {out}/nginx-{name}-body;
+    proxy_temp_path {out}/nginx-{name}-proxy;
+    server {{
+        listen 127.0.0.1:{port} backlog=4096;
+        location / {{
+            proxy_pass http://127.0.0.1:{upstream};
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }}
+    }}
+}}
+"""
+
+
+def nginx_binary() -> str:
+    """nginx, installed from Debian's packages if missing (as root; otherwise say how)."""
+    found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
+    if found:
+        return found
+    if os.geteuid() != 0:
+        raise RuntimeError(
+            "the benchmark serves through nginx as production does: install it "
+            "(sudo apt-get install nginx-light), or run with BENCH_FRONT=none to measure gunicorn alone"
+        )
+    print("Installing nginx from Debian's packages...", flush=True)
+    environment = os.environ | {"DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=environment)  # noqa: S607
+    subprocess.run(["apt-get", "install", "-y", "-qq", "nginx-light"], check=True, env=environment)  # noqa: S607
+    return shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+class Nginx:
+    """The reverse proxy before one gunicorn, on its own port.
+
+    It reads each request whole before handing it to a worker and takes the answer at once, so a
+    sync worker never waits on the caller's side of the network: since gunicorn 23 a worker lingers
+    after each answer until the client has closed its end (RFC 9112 9.6), and served directly the
+    workers spent half their time so (tests/bench/README.md).
+    """
+
+    def __init__(self, name: str, upstream: int, log_dir: Path) -> None:
+        self.name = name
+        self.upstream = upstream
+        self.port = free_port()
+        self.out = log_dir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 20.0) -> None:
+        config = self.out / f"nginx-{self.name}.conf"
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        config.write_text(
+            NGINX_CONF.format(user=user, out=self.out, name=self.name, port=self.port, upstream=self.upstream)
+        )
+        with (self.out / f"nginx-{self.name}.log").open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - nginx with our own configuration
+                [nginx_binary(), "-c", str(config), "-p", str(self.out), "-e", str(log.name)],
+                stdout=log,
+                stderr=log,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx for {self.name} exited: see {self.out}/nginx-{self.name}.log")
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.1)
+        raise RuntimeError(f"nginx for {self.name} did not listen on {self.port} within {timeout:.0f} s")
+
+    def cpu_seconds(self) -> float:
+        if self.process is None:
+            return 0.0
+        return sum(cpu_seconds(pid) for pid in [self.process.pid, *children_of(self.process.pid)])
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)  # nginx's graceful stop
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+
 class Gunicorn:
-    """One gunicorn master and its workers, serving `app_spec` on 127.0.0.1:port."""
+    """One gunicorn master and its workers, serving `app_spec` on 127.0.0.1:port, behind nginx if `front`."""
 
     def __init__(
         self,
@@ -158,6 +257,7 @@ class Gunicorn:
         port: int,
         workers: int,
         log_dir: Path,
+        front: bool = True,
         project: Path = PROJECT,
     ) -> None:
         self.name = name
@@ -171,13 +271,19 @@ class Gunicorn:
         self.watch = WorkerWatch()
         self.seen_workers: set[int] = set()
         self.database: str | None = None  # a PostgreSQL database whose backends count as ours
+        self.front = Nginx(name, port, log_dir) if front else None
 
     @property
     def url(self) -> str:
+        """Where callers reach it: nginx's port, or gunicorn's own without a front."""
+        return f"http://127.0.0.1:{self.front.port if self.front else self.port}"
+
+    @property
+    def direct_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def command(self) -> list[str]:
-        # As the README serves the line in production: `gunicorn -w 4 -b 0.0.0.0:8000 app:app`.
+        # As the README serves the line in production, behind nginx: gunicorn -w 2 -b 127.0.0.1:8000 app:app
         return [
             str(VENV_BIN / "gunicorn"),
             "-w",
@@ -197,6 +303,12 @@ class Gunicorn:
             self.process = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
                 self.command(), cwd=self.project, env=self.env, stdout=log, stderr=log
             )
+        if self.front is not None:
+            try:
+                self.front.start()
+            except BaseException:
+                self.stop()
+                raise
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -248,6 +360,7 @@ class Gunicorn:
         return Meter(
             time.monotonic(),
             self.cpu_seconds(),
+            self.front.cpu_seconds() if self.front else 0.0,
             postgres_cpu(self.database) if self.database else {},
             own_cpu_seconds(),
             machine_cpu_seconds(),
@@ -268,6 +381,8 @@ class Gunicorn:
         return sum(1 for line in text.splitlines() if " ERROR " in line or "[CRITICAL]" in line)
 
     def stop(self) -> None:
+        if self.front is not None:
+            self.front.stop()
         if self.process is None:
             return
         if self.process.poll() is None:
