@@ -85,19 +85,26 @@ def test_a_repeated_request_gets_the_same_answer_and_counts_once(app: Flask, cal
 
 
 def deliver_again_while_first_is_in_flight(
-    monkeypatch: pytest.MonkeyPatch, caller: Caller, url: str, **form: str
+    monkeypatch: pytest.MonkeyPatch, caller: Caller, url: str, after: str = "load", **form: str
 ) -> list[bytes]:
-    """Twilio delivers one request twice at once: the second runs, whole, after the first has read."""
-    load, second = call_store.load, []
+    """Twilio delivers one request twice at once: the second runs, whole, while the first is in
+    flight: after it read the call (`after="load"`), or just before it writes (`after="save"`)."""
+    original, second = getattr(call_store, after), []
 
-    def load_then_let_the_other_delivery_run(connection: Connection, call_sid: str) -> object:
-        call = load(connection, call_sid)
+    def the_second_delivery() -> None:
         if not second:
-            second.append(b"")  # the second delivery loads the plain way
+            second.append(b"")  # the second delivery goes the plain way
             second[0] = caller.post(url, **form).data
-        return call
 
-    monkeypatch.setattr(call_store, "load", load_then_let_the_other_delivery_run)
+    def let_the_other_delivery_run(*args: object, **kwargs: object) -> object:
+        if after == "save":
+            the_second_delivery()
+        done = original(*args, **kwargs)
+        if after == "load":
+            the_second_delivery()
+        return done
+
+    monkeypatch.setattr(call_store, after, let_the_other_delivery_run)
     first = caller.post(url, **form).data
     return [first, second[0]]
 
@@ -120,7 +127,8 @@ def test_two_deliveries_of_one_answer_at_the_same_moment_count_once(
 def test_two_deliveries_of_a_new_call_at_the_same_moment_make_one_call(
     app: Flask, caller: Caller, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first, second = deliver_again_while_first_is_in_flight(monkeypatch, caller, "/voice/incoming")
+    # A new call is inserted without a read first: the second delivery lands before its write.
+    first, second = deliver_again_while_first_is_in_flight(monkeypatch, caller, "/voice/incoming", "save")
     assert first == second and b"Gather" in first
     with app.extensions["ivr.db"]() as session:
         assert [e.event for e in session.scalars(select(CallEvent))] == ["call_started"]

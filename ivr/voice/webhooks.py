@@ -113,8 +113,12 @@ def take_turn(
     from_state: str,
     input_kind: str = "system",
     value: str | None = None,
+    lost: Callable[[], Response] | None = None,
 ) -> Response:
-    """Record the step, act on where the caller now is, render and remember the answer."""
+    """Record the step, act on where the caller now is, render and remember the answer.
+
+    If another delivery took the step first, the caller gets that delivery's answer (or `lost()`).
+    """
     step = call.step + 1
     if turn.state == flow.QUEUED:
         queue.join(call, moment.line.settings.queue_name, moment.now)
@@ -125,7 +129,7 @@ def take_turn(
         moment, step, from_state, turn.event or "system", turn.result or turn.state, input_kind, value
     )
     if not call_store.save(connection, call, answer=answer, event=event):
-        return answered_again(connection)
+        return lost() if lost is not None else answered_again(connection)
     return xml(answer)
 
 
@@ -231,19 +235,27 @@ def repeat_of_answered_step(call: StoredCall) -> bool:
 @caller_facing
 def incoming() -> Response:
     connection, moment = get_connection(), Moment(current_line())
+    # Nearly every call is new: it is inserted without a read first. Its CallSid is unique, so a
+    # repeat of this request (or a record made without it) is found when the insert gives way.
+    caller = request.form.get("From") or None
+    call = StoredCall.new(
+        request.form.get("CallSid", ""),
+        moment.now,
+        flow.LANGUAGE_MENU,
+        caller_number=caller,
+        caller_fingerprint=active_vault().fingerprint(caller) if caller else None,
+        line_number=request.form.get("To"),
+    )
+    return take_turn(
+        connection, call, flow.start(call), moment, "incoming", lost=lambda: known_call(connection, moment)
+    )
+
+
+def known_call(connection: Connection, moment: Moment) -> Response:
+    """/incoming for a CallSid the line has: answered as before, or started if it never was."""
     call = load_call(connection)
-    if call is not None and call.step > 0:
+    if call is None or call.step > 0:
         return answered_again(connection)
-    if call is None:
-        caller = request.form.get("From") or None
-        call = StoredCall.new(
-            request.form.get("CallSid", ""),
-            moment.now,
-            flow.LANGUAGE_MENU,
-            caller_number=caller,
-            caller_fingerprint=active_vault().fingerprint(caller) if caller else None,
-            line_number=request.form.get("To"),
-        )
     return take_turn(connection, call, flow.start(call), moment, "incoming")
 
 
