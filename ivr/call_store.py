@@ -250,7 +250,7 @@ def save_entry(connection: Connection, entry: StoredEntry, call_id: int | None =
 # --- PostgreSQL: every write of a request in one statement ------------------------------------
 #
 # On PostgreSQL each statement is a network round trip, and BEGIN and COMMIT are two more. The
-# webhook's connection runs in autocommit (ivr.db.get_connection), and the call's update, its
+# webhook's connection runs in autocommit (ivr.db, "ivr.webhook_engine"), and the call's update, its
 # queue entry and the step's event go out as one statement of data-modifying CTEs: one round
 # trip instead of five, atomic as any single statement is. SQLite has no such CTEs, and no round
 # trips to save: it takes the path above.
@@ -291,8 +291,8 @@ def save_in_one_statement(
     parameters["_entry_id"] = entry.id if entry is not None else None
     parameters |= {f"e_{name}": value for name, value in (event or {}).items()}
     saved = connection.execute(_one_statement(shape), parameters).first()
-    # A no-op in autocommit; but a connection made anew after the server dropped the old one is
-    # not in autocommit, and what it wrote must not be lost when it goes back to the pool.
+    # A no-op on the webhooks' connections, made in autocommit (ivr.db); any other connection
+    # (a job's, a test's) must not lose what it wrote when it goes back to the pool.
     if saved is None:
         connection.rollback()
         return False  # another delivery took the step (or made the call) first; nothing written

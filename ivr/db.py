@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, autocommit: bool = False) -> Engine:
     """Create an engine; SQLite gets WAL and foreign keys so it behaves like the production database."""
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
@@ -40,7 +40,8 @@ def make_engine(url: str) -> Engine:
     # No ping before each request (a round trip every time): a connection the server dropped is
     # found by the request's first read, which ivr.call_store.load tries once more on a new one.
     connect_args = {"cursor_factory": described_once_cursor()} if url.startswith("postgresql") else {}
-    return create_engine(url, pool_size=5, max_overflow=10, connect_args=connect_args)
+    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    return create_engine(url, pool_size=5, max_overflow=10, connect_args=connect_args, **options)
 
 
 @functools.cache
@@ -82,7 +83,19 @@ def init_app(app: Flask) -> None:
     engine = make_engine(settings.database_url)
     app.extensions["ivr.db"] = sessionmaker(engine, expire_on_commit=False)
     app.extensions["ivr.engine"] = engine
+    # The webhooks' connections. On PostgreSQL each webhook's writes are one statement
+    # (ivr.call_store), so their connections are made in autocommit: no BEGIN or COMMIT round
+    # trips, and none of the cost of switching a pooled connection in and out of it per request.
+    app.extensions["ivr.webhook_engine"] = (
+        make_engine(settings.database_url, autocommit=True) if engine.dialect.name == "postgresql" else engine
+    )
     app.teardown_appcontext(_close_connection)
+
+
+def dispose(app: Flask) -> None:
+    """Close the pooled connections of the app's engines (tests and tools, when done with an app)."""
+    app.extensions["ivr.webhook_engine"].dispose()
+    app.extensions["ivr.engine"].dispose()
 
 
 def get_connection() -> Connection:
@@ -93,12 +106,7 @@ def get_connection() -> Connection:
     """
     connection: Connection | None = g.get("db_connection")
     if connection is None:
-        connection = current_app.extensions["ivr.engine"].connect()
-        if connection.dialect.name == "postgresql":
-            # Each webhook's writes are one statement there (ivr.call_store): no BEGIN, no COMMIT,
-            # two round trips fewer.
-            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        g.db_connection = connection
+        connection = g.db_connection = current_app.extensions["ivr.webhook_engine"].connect()
     return connection
 
 

@@ -51,7 +51,7 @@ def _schema(database_dir: Path) -> None:
         with app.extensions["ivr.engine"].begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     db.upgrade(app)
-    app.extensions["ivr.engine"].dispose()
+    db.dispose(app)
 
 
 def make_app(database_dir: Path, **overrides: str) -> Flask:
@@ -70,7 +70,7 @@ def _empty(app: Flask) -> None:
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
-    engine.dispose()
+    db.dispose(app)
 
 
 @pytest.fixture

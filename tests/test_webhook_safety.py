@@ -54,6 +54,17 @@ def test_a_signature_over_the_url_with_its_default_port_is_accepted(app: Flask) 
     assert response.status_code == 200 and b"<Gather" in response.data
 
 
+def test_a_body_far_larger_than_any_webhook_is_refused_before_it_is_read(app: Flask) -> None:
+    params = {"CallSid": "CA" + "8" * 32, "From": "+15555550123", "SpeechResult": "x" * 300_000}
+    signature = sign(PUBLIC_URL + "/voice/incoming", params)
+    response = app.test_client().post(
+        "/voice/incoming", data=params, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 413
+    with app.extensions["ivr.db"]() as session:
+        assert session.scalar(select(Call)) is None
+
+
 def test_tampered_parameters_are_refused(app: Flask) -> None:
     params = {"CallSid": "CA1", "Digits": "1"}
     signature = sign(PUBLIC_URL + "/voice/gather?step=1", params)

@@ -27,7 +27,16 @@ class WebhookForm(ImmutableMultiDict[str, str]):
 
 
 class WebhookRequest(Request):
+    """The line's requests: forms for the signature check, and limits set once.
+
+    Twilio's webhooks are a few kilobytes; nothing the line takes is larger than 256 KB. Set here
+    rather than in the config, form parsing does not look the limits up on the app four times.
+    """
+
     parameter_storage_class = WebhookForm
+    _max_content_length = 256 * 1024
+    _max_form_memory_size = 64 * 1024
+    _max_form_parts = 100
 
 
 def called_url() -> str:

@@ -34,7 +34,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import EnvironBuilder
 
 from ivr import create_app
-from ivr.db import upgrade
+from ivr.db import dispose, upgrade
 from tests.bench.journeys import CLOSED_SCRIPTS, OPEN_SCRIPTS, Answer, Journey, QueueSeats, pick
 
 BASE_URL = "http://127.0.0.1:9"
@@ -137,11 +137,11 @@ def main() -> None:
         clock, data_key = (CLOSED_TIME if options.closed else OPEN_TIME), Fernet.generate_key().decode()
         recording = fresh_app(database, clock, data_key)
         requests = record(recording, options.calls, line_open=not options.closed)
-        recording.extensions["ivr.engine"].dispose()
+        dispose(recording)
         app = fresh_app(database, clock, data_key)
         profile = cProfile.Profile() if options.profile else None
         total, spent, counted = replay(app, requests, profile)
-        app.extensions["ivr.engine"].dispose()
+        dispose(app)
     print(f"{len(requests):,} requests replayed: {1000 * total / len(requests):.3f} ms of CPU per request")
     print("  " + ", ".join(f"{kind} {1000 * spent[kind] / counted[kind]:.2f}" for kind in sorted(spent)))
     if profile is not None:
