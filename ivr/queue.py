@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, false, func, or_, select, true
 
 from ivr.call_store import QUEUE, StoredCall, StoredEntry
 
 # Every five minutes of waiting raises a caller one priority level, so nobody waits forever
 # behind a stream of more urgent calls (call-flow.md step 7).
 AGING_SECONDS = 300
-
-WAITING_ORDER = select(QUEUE.c.priority, QUEUE.c.enqueued_at, QUEUE.c.id).where(
-    QUEUE.c.queue_name == bindparam("queue_name"),
-    QUEUE.c.left_at.is_(None),
-    QUEUE.c.id != bindparam("entry_id"),
-)
 
 
 def _level(priority: int, enqueued_at: datetime, now: datetime) -> int:
@@ -58,11 +53,58 @@ def join(call: StoredCall, queue_name: str, now: datetime) -> StoredEntry:
 
 
 def position_of(connection: Connection, entry: StoredEntry, now: datetime) -> int:
-    # Asked by every caller's wait loop, with up to the queue's maximum waiting: read the three
-    # columns the order needs rather than whole entries.
-    mine = order_key(entry.priority, entry.enqueued_at, entry.id, now)
-    others = connection.execute(WAITING_ORDER, {"queue_name": entry.queue_name, "entry_id": entry.id})
-    return 1 + sum(1 for row in others if order_key(*row, now) < mine)
+    """1 + the callers waiting ahead of this one in `order_key`'s order, counted by the database.
+
+    Asked by every caller's wait loop, with up to the queue's maximum (200) waiting.
+    """
+    level = _level(entry.priority, entry.enqueued_at, now)
+    parameters = {"queue_name": entry.queue_name, "entry_id": entry.id, "enqueued_at": entry.enqueued_at}
+    parameters |= {f"waited_{n}": now - timedelta(seconds=n * AGING_SECONDS) for n in _PERIODS}
+    return 1 + int(connection.scalar(_count_ahead(level), parameters) or 0)
+
+
+# The priorities flow.priority_of gives: urgent subjects, people in detention, everyone else.
+PRIORITIES = (1, 2, 3)
+_PERIODS = range(1, max(PRIORITIES) + 1)
+
+
+@functools.cache
+def _count_ahead(level: int) -> Select[tuple[int]]:
+    """Count the entries `order_key` puts before one at `level`, without date arithmetic in SQL.
+
+    An entry of priority p waiting k whole periods is at level max(1, p - k), and k >= n exactly
+    when it was enqueued at or before now - n periods (the `waited_n` parameters). So for each
+    priority the levels are ranges of enqueued_at, compared with moments computed in Python: the
+    same in SQLite and PostgreSQL, and served by the ix_queue_waiting index.
+    """
+
+    def waited(periods: int) -> ColumnElement[bool]:
+        return true() if periods <= 0 else QUEUE.c.enqueued_at <= bindparam(f"waited_{periods}")
+
+    lower: list[ColumnElement[bool]] = []  # entries at a level before this one
+    same: list[ColumnElement[bool]] = []  # entries at this level, before it if they came first
+    for priority in PRIORITIES:
+        of_priority = QUEUE.c.priority == priority
+        if level > 1:  # max(1, p - k) < level  <=>  k >= p - level + 1
+            lower.append(and_(of_priority, waited(priority - level + 1)))
+            if priority >= level:  # max(1, p - k) == level  <=>  k == p - level
+                same.append(and_(of_priority, waited(priority - level), ~waited(priority - level + 1)))
+        else:  # max(1, p - k) == 1  <=>  k >= p - 1
+            same.append(and_(of_priority, waited(priority - 1)))
+    mine = bindparam("enqueued_at", type_=QUEUE.c.enqueued_at.type)
+    came_first = or_(
+        QUEUE.c.enqueued_at < mine, and_(QUEUE.c.enqueued_at == mine, QUEUE.c.id < bindparam("entry_id"))
+    )
+    return (
+        select(func.count())
+        .select_from(QUEUE)
+        .where(
+            QUEUE.c.queue_name == bindparam("queue_name"),
+            QUEUE.c.left_at.is_(None),
+            QUEUE.c.id != bindparam("entry_id"),
+            or_(false(), *lower, and_(or_(false(), *same), came_first)),
+        )
+    )
 
 
 def leave(entry: StoredEntry, result: str, now: datetime, wait_seconds: int | None = None) -> None:

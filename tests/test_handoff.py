@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -9,8 +10,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from ivr.models import QueueEntry, Voicemail
-from ivr.queue import RecentWaits
+from ivr import call_store
+from ivr.models import Call, QueueEntry, Voicemail
+from ivr.queue import PRIORITIES, RecentWaits, order_key, position_of
 from tests.conftest import Caller, the_call
 
 
@@ -297,3 +299,63 @@ def test_a_failed_recording_is_logged_as_an_error(caller: Caller, caplog: pytest
         RecordingDuration="0",
     )
     assert any(r.levelname == "ERROR" and "recording failed" in r.getMessage() for r in caplog.records)
+
+
+def test_a_caller_waiting_long_enough_goes_ahead_of_more_urgent_newcomers(app: Flask) -> None:
+    # Every five minutes of waiting raises a caller one level (call-flow.md step 7).
+    now = datetime.fromisoformat("2026-11-30T10:00:00-05:00")
+    waited = {"general, 11 min": (3, 660), "detained, 1 min": (2, 60), "urgent, now": (1, 0)}
+    entries = {name: (priority, now - timedelta(seconds=s)) for name, (priority, s) in waited.items()}
+    positions = queue_positions(app, now, entries)
+    # Levels: 3 - 2 periods = 1, 2 - 0 = 2, 1: the general caller came first among level 1.
+    assert positions == {"general, 11 min": 1, "urgent, now": 2, "detained, 1 min": 3}
+
+
+def test_the_database_counts_positions_as_the_aging_rule_orders_them(app: Flask) -> None:
+    # Many callers of every priority, some on the five-minute boundaries, some at the same instant,
+    # some gone, some in another queue: each one's position is what queue.order_key says.
+    rng, now = random.Random(7), datetime.fromisoformat("2026-11-30T10:00:00-05:00")
+    entries: dict[str, tuple[int, datetime]] = {}
+    for index in range(70):
+        seconds = rng.choice([0, 299, 300, 301, 600, 900, 1200, rng.randrange(0, 1500)])
+        entries[f"caller {index}"] = (rng.choice(PRIORITIES), now - timedelta(seconds=seconds))
+    positions = queue_positions(app, now, entries, gone={"caller 3", "caller 9"}, elsewhere={"caller 5"})
+    waiting = {
+        name: order_key(priority, moment, index, now)
+        for index, (name, (priority, moment)) in enumerate(entries.items(), start=1)
+        if name not in {"caller 3", "caller 9", "caller 5"}
+    }
+    expected = {name: 1 + sum(other < key for other in waiting.values()) for name, key in waiting.items()}
+    assert positions == expected
+    assert sorted(positions.values()) == list(range(1, len(waiting) + 1))
+
+
+def queue_positions(
+    app: Flask,
+    now: datetime,
+    entries: dict[str, tuple[int, datetime]],
+    gone: set[str] = frozenset(),  # type: ignore[assignment]
+    elsewhere: set[str] = frozenset(),  # type: ignore[assignment]
+) -> dict[str, int]:
+    """Put callers in line (ids in the order given), then ask each waiting one's position."""
+    with app.extensions["ivr.db"]() as session:
+        for name, (priority, moment) in entries.items():
+            call = Call(call_sid=name, started_at=moment, state="QUEUED", step=1)
+            call.queue_entry = QueueEntry(
+                queue_name="elsewhere" if name in elsewhere else "operators",
+                priority=priority,
+                enqueued_at=moment,
+                left_at=now if name in gone else None,
+            )
+            session.add(call)
+            session.flush()
+        session.commit()
+    positions = {}
+    with app.extensions["ivr.webhook_engine"].connect() as connection:
+        for name in entries:
+            if name in gone or name in elsewhere:
+                continue
+            call = call_store.load(connection, name)
+            assert call is not None and call.queue_entry is not None
+            positions[name] = position_of(connection, call.queue_entry, now)
+    return positions
