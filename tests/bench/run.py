@@ -1,9 +1,10 @@
 """`make bench`: the whole line under load beside the bare minimum, on SQLite and PostgreSQL.
 
 For each database and each size of call history (empty, then seeded up to 1,000,000 calls) it starts
-the line under gunicorn as in production, once with the line open and once closed, and measures:
+the line as in production, nginx before gunicorn, once with the line open and once closed, and
+measures:
 - saturation: requests per second with callers walking journeys back to back, beside the bare
-  endpoint (a fixed <Gather>, no database, no signature check) under the same gunicorn settings;
+  endpoint (a fixed <Gather>, no database, no signature check) served the same way;
 - latency at a fixed, paced rate (200 webhook requests per second, about 1,500 calls in progress);
 - each worker's peak memory (VmHWM and sampled RSS from /proc) and the workers' CPU per request.
 Everything is on 127.0.0.1. See tests/bench/README.md for what the numbers mean.
