@@ -158,11 +158,14 @@ worker_processes 1;
 daemon off;
 {user}pid {out}/nginx-{name}.pid;
 error_log {out}/nginx-{name}.log warn;
-events {{ worker_connections 4096; }}
+events {{ worker_connections 1024; }}
 http {{
     access_log off;
     client_body_temp_path {out}/nginx-{name}-body;
     proxy_temp_path {out}/nginx-{name}-proxy;
+    fastcgi_temp_path {out}/nginx-{name}-fastcgi;
+    uwsgi_temp_path {out}/nginx-{name}-uwsgi;
+    scgi_temp_path {out}/nginx-{name}-scgi;
     server {{
         listen 127.0.0.1:{port} backlog=4096;
         location / {{
