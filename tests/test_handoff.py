@@ -359,3 +359,26 @@ def queue_positions(
             assert call is not None and call.queue_entry is not None
             positions[name] = position_of(connection, call.queue_entry, now)
     return positions
+
+
+def test_between_intervals_a_waiting_caller_hears_only_a_better_place(app: Flask) -> None:
+    general = Caller(app.test_client(), call_sid="CA" + "e" * 32)
+    general.call()
+    general.press("1")
+    general.press("4")
+    general.press("9")
+    urgent = Caller(app.test_client(), call_sid="CA" + "f" * 32)
+    report_assault(urgent)
+    general.wait_in_queue(queue_time=5)
+    assert "You are number 2 in line." in general.heard_text()
+    urgent.wait_in_queue(queue_time=5)
+    urgent.leave_queue("bridged")
+    general.wait_in_queue(queue_time=20)
+    assert "You are number 1 in line." in general.heard_text()  # news: they moved up
+    latecomer = Caller(app.test_client(), call_sid="CA" + "9" * 32)
+    report_assault(latecomer)
+    general.wait_in_queue(queue_time=25)
+    assert general.heard() == []  # pushed back by an urgent call: no news to tell
+    latecomer.leave_queue("bridged")
+    general.wait_in_queue(queue_time=30)
+    assert general.heard() == []  # number 1 again: they were told that already

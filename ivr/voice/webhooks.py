@@ -293,17 +293,20 @@ def queue_wait() -> Response:
             if last is not None and last.tzinfo is None:
                 last = last.replace(tzinfo=moment.now.tzinfo)
             due = last is None or moment.now - last >= timedelta(seconds=settings.queue_announce_seconds)
+            # Between the intervals a caller hears only news: a place better than the one they
+            # were last told.
             announce = due or position < (entry.last_position or position + 1)
         else:
             position, announce = max(form_int("QueuePosition"), 1), True
         gather = response.gather(
             num_digits=1, action=url_for_twilio("/voice/queue/choice"), method="POST", timeout=1
         )
+        told = None
         if announce:
             if form_int("QueueTime") >= settings.max_queue_wait_seconds:
                 speaker.say(gather, Said("queue_long_wait"))
             else:
-                said = [Said("queue_position", {"position": position})]
+                said, told = [Said("queue_position", {"position": position})], position
                 typical = None
                 if entry is not None:
                     typical = line.recent_waits.typical_wait(connection, settings.queue_name, moment.now)
@@ -313,9 +316,13 @@ def queue_wait() -> Response:
                 speaker.say_all(gather, [*said, Said("queue_voicemail_option")])
         gather.pause(length=15)
         if entry is not None:
-            entry.last_position, entry.queue_sid = position, request.form.get("QueueSid")
+            # Kept: Twilio's queue and what the caller was told, when. A loop that tells nothing
+            # writes nothing (two loops of three, at the usual interval).
+            entry.queue_sid = request.form.get("QueueSid")
             if announce:
                 entry.last_announced_at = moment.now
+            if told is not None:
+                entry.last_position = told
             call_store.save_entry(connection, entry)
             connection.commit()
     except Exception as error:  # noqa: BLE001 - keep the caller's place in line whatever failed
