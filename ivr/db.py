@@ -50,7 +50,7 @@ def described_once_cursor() -> type:
 
     psycopg makes `cursor.description` anew on each access, a Column and a type lookup per field,
     and SQLAlchemy reads it after every statement: for the webhooks' read of a call (39 fields) that
-    was a fifth of the statement's CPU. The Columns hold nothing of the cursor they came from, and
+    was a quarter of the statement's CPU. The Columns hold nothing of the cursor they came from, and
     the same names, types and sizes describe the same columns.
     """
     import psycopg

@@ -111,6 +111,9 @@ class Turn:
     result: str = ""
 
 
+PRIORITIES = (1, 2, 3)  # what priority_of gives: the queue counts positions over these (ivr.queue)
+
+
 def priority_of(subject: str | None, caller_type: str | None) -> int:
     """Urgent subjects first, then people in detention, then everyone else (call-flow.md step 7)."""
     if subject in URGENT_SUBJECTS:

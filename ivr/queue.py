@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, false, func, or_, select, true
 
 from ivr.call_store import QUEUE, StoredCall, StoredEntry
+from ivr.flow import PRIORITIES
 
 # Every five minutes of waiting raises a caller one priority level, so nobody waits forever
 # behind a stream of more urgent calls (call-flow.md step 7).
@@ -63,8 +64,6 @@ def position_of(connection: Connection, entry: StoredEntry, now: datetime) -> in
     return 1 + int(connection.scalar(_count_ahead(level), parameters) or 0)
 
 
-# The priorities flow.priority_of gives: urgent subjects, people in detention, everyone else.
-PRIORITIES = (1, 2, 3)
 _PERIODS = range(1, max(PRIORITIES) + 1)
 
 

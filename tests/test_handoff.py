@@ -11,8 +11,10 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from ivr import call_store
+from ivr.flow import PRIORITIES, priority_of
 from ivr.models import Call, QueueEntry, Voicemail
-from ivr.queue import PRIORITIES, RecentWaits, order_key, position_of
+from ivr.queue import RecentWaits, order_key, position_of
+from ivr.subjects import CallerType, Subject
 from tests.conftest import Caller, the_call
 
 
@@ -314,6 +316,8 @@ def test_a_caller_waiting_long_enough_goes_ahead_of_more_urgent_newcomers(app: F
 def test_the_database_counts_positions_as_the_aging_rule_orders_them(app: Flask) -> None:
     # Many callers of every priority, some on the five-minute boundaries, some at the same instant,
     # some gone, some in another queue: each one's position is what queue.order_key says.
+    every_priority = {priority_of(s, t) for s in [*Subject, None] for t in [*CallerType, None]}
+    assert every_priority == set(PRIORITIES)  # the count covers every priority a caller can have
     rng, now = random.Random(7), datetime.fromisoformat("2026-11-30T10:00:00-05:00")
     entries: dict[str, tuple[int, datetime]] = {}
     for index in range(70):

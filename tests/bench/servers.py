@@ -178,6 +178,18 @@ http {{
 """
 
 
+def end(process: subprocess.Popen[bytes] | None, gracefully: signal.Signals, seconds: float) -> None:
+    """Ask a server to stop, and kill it if it has not within `seconds`."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(gracefully)
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 def nginx_binary() -> str:
     """nginx, installed from Debian's packages if missing (as root; otherwise say how)."""
     found = shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
@@ -239,13 +251,7 @@ class Nginx:
         return sum(cpu_seconds(pid) for pid in [self.process.pid, *children_of(self.process.pid)])
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGQUIT)  # nginx's graceful stop
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        end(self.process, signal.SIGQUIT, 15)  # nginx's graceful stop
         self.process = None
 
 
@@ -386,13 +392,5 @@ class Gunicorn:
     def stop(self) -> None:
         if self.front is not None:
             self.front.stop()
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        end(self.process, signal.SIGTERM, 30)
         self.process = None
