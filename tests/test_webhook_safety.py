@@ -221,6 +221,18 @@ def test_an_error_when_closed_apologises_and_takes_a_message(
     assert "Record" in caller.verbs()
 
 
+def test_a_new_call_whose_record_can_be_neither_made_nor_found_still_hears_a_way_on(
+    caller_at: Callable[..., Caller], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # /incoming inserts without reading first; if the insert gives way and no record is there
+    # either, the caller hears an apology and the safest step, never silence.
+    caller = caller_at("2026-11-28T23:00:00-05:00")
+    monkeypatch.setattr(call_store, "save", lambda *_args, **_kwargs: False)
+    caller.call()
+    assert "We are sorry, something went wrong on our side." in caller.heard()
+    assert "Record" in caller.verbs()
+
+
 def down_app(tmp_path: Path, moment: str) -> Flask:
     # Nothing listens on port 9: the database is down.
     env = settings_env(

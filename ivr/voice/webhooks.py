@@ -254,7 +254,10 @@ def incoming() -> Response:
 def known_call(connection: Connection, moment: Moment) -> Response:
     """/incoming for a CallSid the line has: answered as before, or started if it never was."""
     call = load_call(connection)
-    if call is None or call.step > 0:
+    if call is None:
+        # The insert gave way to a record that is now gone: never answer with silence.
+        raise LookupError("a new call's record could neither be made nor found")
+    if call.step > 0:
         return answered_again(connection)
     return take_turn(connection, call, flow.start(call), moment, "incoming")
 
