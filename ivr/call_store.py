@@ -17,7 +17,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import Connection, Insert, Select, Table, bindparam, exists, insert, select, true, update
+from sqlalchemy import (
+    Connection,
+    Executable,
+    Insert,
+    RowMapping,
+    Select,
+    Table,
+    bindparam,
+    exists,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
@@ -160,18 +173,28 @@ UPDATE_ENTRY = update(QUEUE).where(QUEUE.c.id == bindparam("_entry_id"))
 
 def load(connection: Connection, call_sid: str) -> StoredCall | None:
     """The call Twilio names by CallSid, with its queue entry; None if the line has no record of it."""
+    row = first_read(connection, LOAD_CALL, {"call_sid": call_sid})
+    return None if row is None else from_row(row)
+
+
+def first_read(
+    connection: Connection, statement: Executable, parameters: dict[str, Any]
+) -> RowMapping | None:
+    """The first row of a request's first read: LOAD_CALL, or a statement with its columns and more."""
     try:
-        result = connection.execute(LOAD_CALL, {"call_sid": call_sid})
+        result = connection.execute(statement, parameters)
     except DBAPIError as error:
         # The database dropped the pooled connection (a restart, a failover): the pool discards
         # it and every older one, and this first read of the request is tried once more.
         if not error.connection_invalidated:
             raise
         connection.rollback()
-        result = connection.execute(LOAD_CALL, {"call_sid": call_sid})
-    row = result.mappings().first()
-    if row is None:
-        return None
+        result = connection.execute(statement, parameters)
+    return result.mappings().first()
+
+
+def from_row(row: RowMapping) -> StoredCall:
+    """The call (and its queue entry) in a row of LOAD_CALL's columns."""
     entry = None
     if row["entry_id"] is not None:
         entry = StoredEntry({name: row[f"entry_{name}"] for name in ENTRY_FIELDS}, read=True)

@@ -4,10 +4,24 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    FromClause,
+    Integer,
+    ScalarSelect,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    select,
+    tuple_,
+)
 
+from ivr import call_store
 from ivr.call_store import QUEUE, StoredCall, StoredEntry
 from ivr.flow import PRIORITIES
 
@@ -53,57 +67,58 @@ def join(call: StoredCall, queue_name: str, now: datetime) -> StoredEntry:
     return entry
 
 
-def position_of(connection: Connection, entry: StoredEntry, now: datetime) -> int:
-    """1 + the callers waiting ahead of this one in `order_key`'s order, counted by the database.
+def load_waiting(connection: Connection, call_sid: str, now: datetime) -> tuple[StoredCall | None, int]:
+    """The call and its place in line (1 + the callers ahead in `order_key`'s order), in one read.
 
-    Asked by every caller's wait loop, with up to the queue's maximum (200) waiting.
+    Every waiting caller's hold loop asks it, with up to the queue's maximum (200) waiting: the
+    database counts the callers ahead in the same statement that reads the call, one round trip.
     """
-    level = _level(entry.priority, entry.enqueued_at, now)
-    parameters = {"queue_name": entry.queue_name, "entry_id": entry.id, "enqueued_at": entry.enqueued_at}
-    parameters |= {f"waited_{n}": now - timedelta(seconds=n * AGING_SECONDS) for n in _PERIODS}
-    return 1 + int(connection.scalar(_count_ahead(level), parameters) or 0)
+    parameters = {"call_sid": call_sid} | {
+        f"waited_{n}": now - timedelta(seconds=n * AGING_SECONDS) for n in _PERIODS
+    }
+    row = call_store.first_read(connection, _WAITING_CALL, parameters)
+    if row is None:
+        return None, 1
+    return call_store.from_row(row), 1 + int(row["ahead"] or 0)
 
 
 _PERIODS = range(1, max(PRIORITIES) + 1)
 
 
-@functools.cache
-def _count_ahead(level: int) -> Select[tuple[int]]:
-    """Count the entries `order_key` puts before one at `level`, without date arithmetic in SQL.
+def _sql_level(entries: FromClause) -> ColumnElement[int]:
+    """`_level` in SQL, without date arithmetic: periods waited are counted against moments
+    computed in Python (the `waited_n` parameters, now - n periods), the same in SQLite and
+    PostgreSQL. Priorities go up to max(PRIORITIES), so more periods than that change nothing.
+    The numbers are written into the SQL: as parameters they would cost more than the count."""
+    one, zero = literal_column("1", Integer), literal_column("0", Integer)
+    periods = [case((entries.c.enqueued_at <= bindparam(f"waited_{n}"), one), else_=zero) for n in _PERIODS]
+    aged = functools.reduce(operator.sub, periods, entries.c.priority)
+    return case((aged < one, one), else_=aged)
 
-    An entry of priority p waiting k whole periods is at level max(1, p - k), and k >= n exactly
-    when it was enqueued at or before now - n periods (the `waited_n` parameters). So for each
-    priority the levels are ranges of enqueued_at, compared with moments computed in Python: the
-    same in SQLite and PostgreSQL, and served by the ix_queue_waiting index.
+
+def _ahead() -> ScalarSelect[int]:
+    """How many callers `order_key` puts before the call's entry in its queue.
+
+    Compared as rows, (level, enqueued_at, id), each level is written once: the statement stays
+    under the 4 KB up to which psycopg keeps a statement's conversion instead of parsing it again.
     """
-
-    def waited(periods: int) -> ColumnElement[bool]:
-        return true() if periods <= 0 else QUEUE.c.enqueued_at <= bindparam(f"waited_{periods}")
-
-    lower: list[ColumnElement[bool]] = []  # entries at a level before this one
-    same: list[ColumnElement[bool]] = []  # entries at this level, before it if they came first
-    for priority in PRIORITIES:
-        of_priority = QUEUE.c.priority == priority
-        if level > 1:  # max(1, p - k) < level  <=>  k >= p - level + 1
-            lower.append(and_(of_priority, waited(priority - level + 1)))
-            if priority >= level:  # max(1, p - k) == level  <=>  k == p - level
-                same.append(and_(of_priority, waited(priority - level), ~waited(priority - level + 1)))
-        else:  # max(1, p - k) == 1  <=>  k >= p - 1
-            same.append(and_(of_priority, waited(priority - 1)))
-    mine = bindparam("enqueued_at", type_=QUEUE.c.enqueued_at.type)
-    came_first = or_(
-        QUEUE.c.enqueued_at < mine, and_(QUEUE.c.enqueued_at == mine, QUEUE.c.id < bindparam("entry_id"))
-    )
+    mine, other = QUEUE, QUEUE.alias("ahead")
     return (
         select(func.count())
-        .select_from(QUEUE)
+        .select_from(other)
         .where(
-            QUEUE.c.queue_name == bindparam("queue_name"),
-            QUEUE.c.left_at.is_(None),
-            QUEUE.c.id != bindparam("entry_id"),
-            or_(false(), *lower, and_(or_(false(), *same), came_first)),
+            other.c.queue_name == mine.c.queue_name,
+            other.c.left_at.is_(None),
+            other.c.id != mine.c.id,
+            tuple_(_sql_level(other), other.c.enqueued_at, other.c.id)
+            < tuple_(_sql_level(mine), mine.c.enqueued_at, mine.c.id),
         )
+        .correlate(QUEUE)
+        .scalar_subquery()
     )
+
+
+_WAITING_CALL = call_store.LOAD_CALL.add_columns(_ahead().label("ahead"))
 
 
 def leave(entry: StoredEntry, result: str, now: datetime, wait_seconds: int | None = None) -> None:

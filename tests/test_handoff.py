@@ -10,10 +10,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from ivr import call_store
 from ivr.flow import PRIORITIES, priority_of
 from ivr.models import Call, QueueEntry, Voicemail
-from ivr.queue import RecentWaits, order_key, position_of
+from ivr.queue import RecentWaits, load_waiting, order_key
 from ivr.subjects import CallerType, Subject
 from tests.conftest import Caller, the_call
 
@@ -359,9 +358,8 @@ def queue_positions(
         for name in entries:
             if name in gone or name in elsewhere:
                 continue
-            call = call_store.load(connection, name)
+            call, positions[name] = load_waiting(connection, name, now)
             assert call is not None and call.queue_entry is not None
-            positions[name] = position_of(connection, call.queue_entry, now)
     return positions
 
 

@@ -287,11 +287,10 @@ def queue_wait() -> Response:
     response = VoiceResponse()
     try:
         connection, moment = get_connection(), Moment(line)
-        call = load_call(connection)
+        call, position = queue.load_waiting(connection, request.form.get("CallSid", ""), moment.now)
         entry = call.queue_entry if call else None
         speaker = Speaker(line, call.language if call else None, url_for_twilio)
         if entry is not None:
-            position = queue.position_of(connection, entry, moment.now)
             last = entry.last_announced_at
             if last is not None and last.tzinfo is None:
                 last = last.replace(tzinfo=moment.now.tzinfo)
