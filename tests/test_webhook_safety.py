@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import runpy
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from flask import Flask
@@ -13,7 +15,7 @@ from sqlalchemy import Connection, create_engine, select, text
 from sqlalchemy.pool import NullPool
 
 from ivr import call_store, create_app, flow
-from ivr.config import ConfigError, load_settings
+from ivr.config import PROJECT_ROOT, ConfigError, load_settings
 from ivr.models import Call, CallEvent
 from tests.conftest import AUTH_TOKEN, PUBLIC_URL, Caller, Twilio, settings_env, sign, the_call
 
@@ -261,6 +263,21 @@ def test_incoming_with_the_database_down_still_reaches_a_person(tmp_path: Path) 
     assert "Record" in caller.verbs()
     caller.record()
     assert "Thank you. Your message was saved." in caller.heard_text()
+
+
+def test_a_worker_that_starts_with_the_database_down_still_answers_calls(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # gunicorn runs the project's gunicorn.conf.py as each worker starts: it gets the line ready,
+    # and a database it cannot reach must not stop it from answering.
+    app = down_app(tmp_path, "2026-11-30T10:00:00-05:00")
+    hooks = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+    with caplog.at_level(logging.WARNING):
+        hooks["post_worker_init"](SimpleNamespace(wsgi=app))
+    assert "worker started without a database connection" in caplog.text
+    caller = Caller(app.test_client())
+    caller.call()
+    caller.enqueue()
 
 
 def test_fallback_during_a_call_keeps_the_callers_language(app: Flask, caller: Caller) -> None:

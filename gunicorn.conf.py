@@ -1,0 +1,12 @@
+"""gunicorn's settings for the line, read from the project's directory (`gunicorn app:app`).
+
+Workers, the address and the rest are given on the command line (README, "Running it for real").
+"""
+
+
+def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn's hook
+    # Each worker gets ready before it takes a call: the first caller would otherwise wait while it
+    # reads the holiday calendar and the languages' CLDR data (ivr.line.get_ready).
+    from ivr.line import get_ready
+
+    get_ready(worker.wsgi)
