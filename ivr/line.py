@@ -70,17 +70,18 @@ def get_ready(app: Flask) -> None:
 
     Called in each web worker as it starts (gunicorn.conf.py): the holiday calendar (the
     `holidays` package is imported and this year computed on first use), every language's CLDR
-    data, and the worker's first database connection.
+    data, and the worker's first database connection. Whatever fails here, the worker still
+    starts: its calls take the usual paths, which recover from errors.
     """
     with app.app_context():
-        line = current_line()
-        now = line_now(line.settings)
-        line.schedule.status_at(now)
-        line.phrasebook.load_locale_data(now)
         try:
+            line = current_line()
+            now = line_now(line.settings)
+            line.schedule.status_at(now)
+            line.phrasebook.load_locale_data(now)
             get_connection()
-        except Exception as error:  # noqa: BLE001 - a worker without its database still answers calls
-            log.warning("worker started without a database connection (%s)", type(error).__name__)
+        except Exception as error:  # noqa: BLE001 - a worker not quite ready still answers calls
+            log.warning("worker started without getting ready (%s)", type(error).__name__)
 
 
 def current_line() -> Line:

@@ -416,6 +416,8 @@ class Summary:
     server_ms: float
     proxy_ms: float
     db_ms: float
+    bare_cpu_ms: float  # the bare endpoint's workers and nginx, per request
+    line_cpu_ms: float  # the line's workers, nginx and PostgreSQL, per request
     open_paced: Results
     closed_paced: Results
     open_mb: float
@@ -428,7 +430,8 @@ class Summary:
     def of(cls, point: Point) -> Summary:
         phases = point.phases
         rounds = sorted(int(k.rsplit(" ", 1)[1]) for k in phases if k.startswith("open saturation"))
-        bare = [phases[f"bare saturation {r}"].rps for r in rounds]
+        bares = [phases[f"bare saturation {r}"] for r in rounds]
+        bare = [result.rps for result in bares]
         line = [phases[f"open saturation {r}"] for r in rounds]
         ratios = [result.rps / b for result, b in zip(line, bare, strict=True) if b]
         measured = [r for k, r in phases.items() if not k.startswith("bare")]
@@ -440,6 +443,8 @@ class Summary:
             server_ms=median([r.cpu_ms_per_request("server") for r in line]),
             proxy_ms=median([r.cpu_ms_per_request("front") for r in line]),
             db_ms=median([r.cpu_ms_per_request("database") for r in line]),
+            bare_cpu_ms=median([servers_cpu_ms(r) for r in bares]),
+            line_cpu_ms=median([servers_cpu_ms(r) for r in line]),
             open_paced=phases["open paced"],
             closed_paced=phases["closed paced"],
             open_mb=point.memory["open"]["peak_rss_mb"],
@@ -448,6 +453,11 @@ class Summary:
             others=max((r.usage.others for r in phases.values() if r.usage), default=0.0),
             errors=sum(r.error_count() + r.apologies for r in measured) + sum(point.errors_logged.values()),
         )
+
+
+def servers_cpu_ms(result: Results) -> float:
+    """CPU ms per answered request of everything serving it: workers, nginx and the database."""
+    return sum(result.cpu_ms_per_request(part) for part in ("server", "front", "database"))
 
 
 def verdict(ok: bool) -> str:
@@ -478,6 +488,18 @@ def table(bench: Bench) -> str:
             f"{s.closed_rps:8.0f} {s.server_ms:12.2f} ms {proxy_ms:>8} {db_ms:>11} {s.others:7.2f}"
             f" {s.errors:7d}"
         )
+    lines += [
+        "",
+        "CPU per request on the servers' side (workers + nginx + database, medians of the same rounds):",
+        "the load generator shares the two cores and bounds the bare endpoint, so with it on another",
+        "machine the ratio would come near bare / line here.",
+        f"{'database':<10}{'calls':>10} {'bare':>11} {'line':>11} {'bare / line':>12}",
+        rule,
+    ]
+    for point, s in summaries:
+        by_cpu = s.bare_cpu_ms / s.line_cpu_ms if s.line_cpu_ms else float("nan")
+        cpu = f"{s.bare_cpu_ms:8.2f} ms {s.line_cpu_ms:8.2f} ms"
+        lines.append(f"{point.backend:<10}{point.size:>10,} {cpu} {by_cpu:12.2f}")
     lines += [
         "",
         f"Latency at {plan.rate:.0f} requests/s, open loop, ~{plan.calls:,} calls in progress "
