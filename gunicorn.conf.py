@@ -1,6 +1,7 @@
 """gunicorn's settings for the line, read from the project's directory (`gunicorn app:app`).
 
-Workers, the address and the rest are given on the command line (README, "Running it for real").
+Workers, the address and the rest are given on the command line (README, "Connecting a Twilio
+number").
 """
 
 

@@ -397,7 +397,9 @@ class Phrasebook:
         """Read every language's CLDR data now (numbers, days, times): Babel reads it on first
         use, 30-70 ms per language, which a web worker's first caller in each language would wait."""
         for language in self.voices:
-            self.value(1, language), self.day(moment, language), self.time(moment, language)
+            self.value(1, language)
+            self.day(moment, language)
+            self.time(moment, language)
 
     @staticmethod
     def digits(number: str) -> str:
