@@ -38,7 +38,7 @@ def make_engine(url: str, autocommit: bool = False) -> Engine:
 
         return engine
     # No ping before each request (a round trip every time): a connection the server dropped is
-    # found by the request's first read, which ivr.call_store.load tries once more on a new one.
+    # found by the request's first read, which ivr.call_store.first_read tries once more on a new one.
     connect_args = {"cursor_factory": described_once_cursor()} if url.startswith("postgresql") else {}
     options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     return create_engine(url, pool_size=5, max_overflow=10, connect_args=connect_args, **options)
