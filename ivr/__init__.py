@@ -24,7 +24,8 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from ivr import audio_files, cli, db, line, voice
+    from ivr import cli, db, line, voice
+    from ivr.voice import audio_files
     from ivr.voice.signature import WebhookRequest
 
     app.request_class = WebhookRequest

@@ -38,7 +38,7 @@ def make_engine(url: str, autocommit: bool = False) -> Engine:
 
         return engine
     # No ping before each request (a round trip every time): a connection the server dropped is
-    # found by the request's first read, which ivr.call_store.first_read tries once more on a new one.
+    # found by the request's first read, which ivr.calls.store.first_read tries once more on a new one.
     connect_args = {"cursor_factory": described_once_cursor()} if url.startswith("postgresql") else {}
     options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     return create_engine(url, pool_size=5, max_overflow=10, connect_args=connect_args, **options)
@@ -84,7 +84,7 @@ def init_app(app: Flask) -> None:
     app.extensions["ivr.db"] = sessionmaker(engine, expire_on_commit=False)
     app.extensions["ivr.engine"] = engine
     # The webhooks' connections. On PostgreSQL each webhook's writes are one statement
-    # (ivr.call_store), so their connections are made in autocommit: no BEGIN or COMMIT round
+    # (ivr.calls.store), so their connections are made in autocommit: no BEGIN or COMMIT round
     # trips, and none of the cost of switching a pooled connection in and out of it per request.
     app.extensions["ivr.webhook_engine"] = (
         make_engine(settings.database_url, autocommit=True) if engine.dialect.name == "postgresql" else engine
@@ -101,7 +101,7 @@ def dispose(app: Flask) -> None:
 def get_connection() -> Connection:
     """Return the current request's database connection, opening it on first use.
 
-    The webhooks read and write with Core statements on it (ivr.call_store); closing it at the end
+    The webhooks read and write with Core statements on it (ivr.calls.store); closing it at the end
     of the request rolls back whatever was not committed.
     """
     connection: Connection | None = g.get("db_connection")

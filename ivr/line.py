@@ -8,15 +8,15 @@ from functools import cached_property
 
 from flask import Flask, current_app
 
-from ivr.audio import AudioBook
-from ivr.classifier import default_phrase_book
+from ivr.calls.queue import RecentWaits
 from ivr.clock import line_now
 from ivr.config import Settings
 from ivr.db import get_connection
-from ivr.field_offices import COVERED_STATES, FieldOffices
-from ivr.hours import Schedule
-from ivr.prompts import Phrasebook
-from ivr.queue import RecentWaits
+from ivr.journey.classifier import default_phrase_book
+from ivr.prompts.audio import AudioBook
+from ivr.prompts.catalog import Phrasebook
+from ivr.rules.field_offices import COVERED_STATES, FieldOffices
+from ivr.rules.hours import Schedule
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,8 @@ from sqlalchemy import select, text
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
-from ivr import create_app, db, twiml_rules
+from ivr import create_app, db
+from ivr.devtools import twiml_rules
 from ivr.models import Base, Call
 
 PUBLIC_URL = "https://line.example.org"

@@ -10,8 +10,8 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
-from ivr.audio import AudioBook
-from ivr.prompts import Day, Digits, Phrasebook, PromptText, Said, Time, compile_translations
+from ivr.prompts.audio import AudioBook
+from ivr.prompts.catalog import Day, Digits, Phrasebook, PromptText, Said, Time, compile_translations
 
 CATALOG = """
 [next_opening]

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivr.classifier import (
+from ivr.devtools.classifier_report import (
+    LanguageAccuracy,
+    accuracy_report,
+    classifier_command,
+    read_utterances,
+)
+from ivr.journey.classifier import (
     PHRASES_FILE,
     Classification,
     PhraseBook,
@@ -16,13 +22,7 @@ from ivr.classifier import (
     classify,
     normalize,
 )
-from ivr.classifier_report import (
-    LanguageAccuracy,
-    accuracy_report,
-    classifier_command,
-    read_utterances,
-)
-from ivr.subjects import URGENT_SUBJECTS, Subject
+from ivr.journey.subjects import URGENT_SUBJECTS, Subject
 
 THRESHOLD = 0.6
 UTTERANCES = Path(__file__).resolve().parent / "data" / "subject_utterances.tsv"

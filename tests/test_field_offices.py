@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import zipcodes
 
-from ivr.field_offices import (
+from ivr.rules.field_offices import (
     COVERED_STATES,
     PLACE_NAMES_FILE,
     STATE_NAMES,

@@ -10,10 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from ivr.flow import PRIORITIES, priority_of
+from ivr.calls.queue import RecentWaits, load_waiting, order_key
+from ivr.journey.flow import PRIORITIES, priority_of
+from ivr.journey.subjects import CallerType, Subject
 from ivr.models import Call, QueueEntry, Voicemail
-from ivr.queue import RecentWaits, load_waiting, order_key
-from ivr.subjects import CallerType, Subject
 from tests.conftest import Caller, the_call
 
 

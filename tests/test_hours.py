@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr.hours import Change, Schedule, ScheduleError
+from ivr.rules.hours import Change, Schedule, ScheduleError
 
 EASTERN = ZoneInfo("America/New_York")
 SHIPPED_SCHEDULE = Path(__file__).resolve().parent.parent / "schedules" / "hours.toml"

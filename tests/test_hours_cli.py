@@ -10,7 +10,7 @@ from click.testing import Result
 from cryptography.fernet import Fernet
 from flask import Flask
 
-from ivr.cli_hours import hours_check_command, hours_command
+from ivr.cli.hours import hours_check_command, hours_command
 from ivr.config import load_settings
 
 SHIPPED_SCHEDULE = Path(__file__).resolve().parent.parent / "schedules" / "hours.toml"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from ivr.languages import OTHER_LANGUAGE_BY_DIGIT
+from ivr.journey.languages import OTHER_LANGUAGE_BY_DIGIT
 from ivr.line import Line
-from ivr.prompts import load_voices
+from ivr.prompts.catalog import load_voices
 from tests.conftest import Caller
 
 VOICES = load_voices(Path(__file__).resolve().parent.parent / "prompts" / "voices.toml")

@@ -7,8 +7,8 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy import func, select
 
+from ivr.devtools.simulator import answer, hangup, press, record, say, simulate, wait
 from ivr.models import Voicemail
-from ivr.simulator import answer, hangup, press, record, say, simulate, wait
 
 OPEN = datetime.fromisoformat("2026-11-30T10:00:00-05:00")
 THANKSGIVING = datetime.fromisoformat("2026-11-26T10:00:00-05:00")

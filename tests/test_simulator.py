@@ -16,7 +16,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.serving import make_server
 
 from ivr.config import load_settings
-from ivr.simulator import (
+from ivr.devtools.simulator import (
     ScriptedCommand,
     SimulatorError,
     Step,
@@ -36,7 +36,13 @@ from ivr.simulator import (
 PUBLIC_URL = "http://line.test"
 AUTH_TOKEN = "a" * 32
 STANDARD = {
-    "AccountSid", "ApiVersion", "CallSid", "CallStatus", "Direction", "From", "To",
+    "AccountSid",
+    "ApiVersion",
+    "CallSid",
+    "CallStatus",
+    "Direction",
+    "From",
+    "To",
 }
 
 
@@ -77,11 +83,16 @@ def make_line(tmp_path: Path, auth_token: str = AUTH_TOKEN) -> Flask:
         response = VoiceResponse()
         response.say("Welcome to the line.", voice="Polly.Joanna", language="en-US")
         gather = response.gather(
-            input="dtmf speech", num_digits=1, action=url("/voice/menu?step=1"), method="POST",
-            action_on_empty_result=True, timeout=5,
+            input="dtmf speech",
+            num_digits=1,
+            action=url("/voice/menu?step=1"),
+            method="POST",
+            action_on_empty_result=True,
+            timeout=5,
         )
-        gather.say("For an operator, press 1. To leave a message, press 2.", voice="Polly.Joanna",
-                   language="en-US")
+        gather.say(
+            "For an operator, press 1. To leave a message, press 2.", voice="Polly.Joanna", language="en-US"
+        )
         return xml(response)
 
     @app.post("/voice/menu")
@@ -92,8 +103,12 @@ def make_line(tmp_path: Path, auth_token: str = AUTH_TOKEN) -> Flask:
         if digits == "1" or "operator" in words:
             response.say("Please hold.", voice="Polly.Lupe", language="es-US")
             response.enqueue(
-                "operators", action=url("/voice/queue/result"), method="POST",
-                wait_url=url("/voice/queue/wait"), wait_url_method="POST", max_queue_size=10,
+                "operators",
+                action=url("/voice/queue/result"),
+                method="POST",
+                wait_url=url("/voice/queue/wait"),
+                wait_url_method="POST",
+                max_queue_size=10,
             )
         elif digits == "2" or "message" in words:
             response.redirect(url("/voice/voicemail"), method="POST")
@@ -138,7 +153,10 @@ def make_line(tmp_path: Path, auth_token: str = AUTH_TOKEN) -> Flask:
         response = VoiceResponse()
         response.say("Leave a message after the tone, then press pound.")
         response.record(
-            action=url("/voice/voicemail/done"), method="POST", max_length=120, finish_on_key="#",
+            action=url("/voice/voicemail/done"),
+            method="POST",
+            max_length=120,
+            finish_on_key="#",
             recording_status_callback=url("/voice/voicemail/recording"),
             recording_status_callback_method="POST",
         )
@@ -160,8 +178,9 @@ def make_line(tmp_path: Path, auth_token: str = AUTH_TOKEN) -> Flask:
 
     @app.post("/voice/broken")
     def broken() -> Response:
-        return Response("<Response><Gather><Record/></Gather><Hangup/><Say>Hi</Say></Response>",
-                        mimetype="text/xml")
+        return Response(
+            "<Response><Gather><Record/></Gather><Hangup/><Say>Hi</Say></Response>", mimetype="text/xml"
+        )
 
     return app
 
@@ -182,7 +201,10 @@ def test_every_request_is_signed_and_carries_twilios_standard_parameters(line: F
     result = simulate(line, [press("1"), answer()])
     assert result.problems == []
     assert [url for url, _ in line.extensions["seen"]] == [
-        "/voice/incoming", "/voice/menu?step=1", "/voice/queue/wait", "/voice/queue/result",
+        "/voice/incoming",
+        "/voice/menu?step=1",
+        "/voice/queue/wait",
+        "/voice/queue/result",
         "/voice/status",
     ]
     assert re.fullmatch(r"CA[0-9a-f]{32}", result.call_sid)
@@ -265,10 +287,19 @@ def test_what_the_caller_heard_is_kept_with_voice_and_language(line: Flask) -> N
     result = simulate(line, [press("1"), answer()])
     first = result.heard[0]
     assert (first.verb, first.text, first.language, first.voice) == (
-        "Say", "Welcome to the line.", "en-US", "Polly.Joanna"
+        "Say",
+        "Welcome to the line.",
+        "en-US",
+        "Polly.Joanna",
     )
     assert [heard.verb for heard in result.heard] == [
-        "Say", "Say", "Say", "Enqueue", "Say", "Pause", "Bridged",
+        "Say",
+        "Say",
+        "Say",
+        "Enqueue",
+        "Say",
+        "Pause",
+        "Bridged",
     ]
     assert result.heard[3].url == PUBLIC_URL + "/voice/queue/wait"
 
@@ -297,8 +328,10 @@ def test_twiml_problems_are_printed_and_kept(line: Flask) -> None:
     line.view_functions["incoming"] = line.view_functions["broken"]
     out = io.StringIO()
     result = simulate(line, [], out=out)
-    assert "POST /voice/incoming: <Record> inside <Gather> (verb 1): <Gather> may contain only Say, " \
+    assert (
+        "POST /voice/incoming: <Record> inside <Gather> (verb 1): <Gather> may contain only Say, "
         "Play, Pause" in result.problems
+    )
     assert any("can never be reached" in problem for problem in result.problems)
     assert "!! TwiML problem: POST /voice/incoming: <Record> inside <Gather>" in out.getvalue()
 
@@ -366,8 +399,12 @@ def test_a_recording_posts_the_status_callback_and_the_record_action(line: Flask
     assert done["RecordingDuration"] == "4"  # 9 words at half a second each
     assert done["Digits"] == "#"
     expected = {
-        "RecordingStatus": "completed", "RecordingSid": sid, "RecordingUrl": done["RecordingUrl"],
-        "RecordingDuration": "4", "RecordingChannels": "1", "RecordingSource": "RecordVerb",
+        "RecordingStatus": "completed",
+        "RecordingSid": sid,
+        "RecordingUrl": done["RecordingUrl"],
+        "RecordingDuration": "4",
+        "RecordingChannels": "1",
+        "RecordingSource": "RecordVerb",
         "CallSid": result.call_sid,
     }
     assert expected.items() <= recording[0].items()
@@ -428,8 +465,11 @@ def test_remote_mode_calls_a_running_server_over_http(line: Flask) -> None:
     try:
         out = io.StringIO()
         result = simulate_remote(
-            f"http://127.0.0.1:{server.server_port}", [press("1"), press("5"), answer()],
-            auth_token=AUTH_TOKEN, public_url=PUBLIC_URL, out=out,
+            f"http://127.0.0.1:{server.server_port}",
+            [press("1"), press("5"), answer()],
+            auth_token=AUTH_TOKEN,
+            public_url=PUBLIC_URL,
+            out=out,
         )
     finally:
         server.shutdown()
@@ -437,8 +477,13 @@ def test_remote_mode_calls_a_running_server_over_http(line: Flask) -> None:
         server.server_close()
     assert result.problems == []
     assert [url for url, _ in line.extensions["seen"]] == [
-        "/voice/incoming", "/voice/menu?step=1", "/voice/queue/wait", "/voice/queue/choice",
-        "/voice/queue/wait", "/voice/queue/result", "/voice/status",
+        "/voice/incoming",
+        "/voice/menu?step=1",
+        "/voice/queue/wait",
+        "/voice/queue/choice",
+        "/voice/queue/wait",
+        "/voice/queue/result",
+        "/voice/status",
     ]
     assert result.outcome is None
     assert out.getvalue().endswith("Call ended (status sent)\n")
@@ -455,8 +500,21 @@ def test_remote_mode_reports_a_server_that_does_not_answer() -> None:
 def test_the_command_keeps_interleaved_steps_in_the_order_given(line: Flask) -> None:
     result = line.test_cli_runner().invoke(
         call_command,
-        ["--press", "1", "--press", "5", "--wait", "--say", "hello", "--confidence", "0.3",
-         "--press", "1", "--record", "my message"],
+        [
+            "--press",
+            "1",
+            "--press",
+            "5",
+            "--wait",
+            "--say",
+            "hello",
+            "--confidence",
+            "0.3",
+            "--press",
+            "1",
+            "--record",
+            "my message",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert re.findall(r">> caller (.*)", result.output) == [
@@ -474,14 +532,28 @@ def test_the_command_keeps_interleaved_steps_in_the_order_given(line: Flask) -> 
 def test_the_command_turns_options_into_steps_in_the_order_given() -> None:
     command = ScriptedCommand("call", params=call_command.params)
     context = command.make_context(
-        "call", ["--say", "me golpearon", "--confidence", "0.4", "--press", "2", "--silence",
-                 "--press", "1", "--answer"],
+        "call",
+        [
+            "--say",
+            "me golpearon",
+            "--confidence",
+            "0.4",
+            "--press",
+            "2",
+            "--silence",
+            "--press",
+            "1",
+            "--answer",
+        ],
     )
     steps = script_from_options(
         context, {"press": ("2", "1"), "say": ("me golpearon",), "record": (), "confidence": ("0.4",)}
     )
     assert steps == [
-        Step("say", "me golpearon", 0.4), Step("press", "2"), Step("silence"), Step("press", "1"),
+        Step("say", "me golpearon", 0.4),
+        Step("press", "2"),
+        Step("silence"),
+        Step("press", "1"),
         Step("answer"),
     ]
 
@@ -489,15 +561,21 @@ def test_the_command_turns_options_into_steps_in_the_order_given() -> None:
 def test_steps_left_over_when_the_call_ends_are_a_problem(line: Flask) -> None:
     result = simulate(line, [press("9"), press("1"), hangup()])
     assert result.said()[-1] == "That is not an option. Goodbye."
-    assert result.problems == [
-        "the call ended before the script did: press '1', hangup not used"
-    ]
+    assert result.problems == ["the call ended before the script did: press '1', hangup not used"]
 
 
 def test_the_command_refuses_at_with_a_remote_server(line: Flask) -> None:
     result = line.test_cli_runner().invoke(
-        call_command, ["--url", "http://127.0.0.1:5000", "--auth-token", AUTH_TOKEN,
-                       "--at", "2026-11-26T10:00:00-05:00", "--hangup"],
+        call_command,
+        [
+            "--url",
+            "http://127.0.0.1:5000",
+            "--auth-token",
+            AUTH_TOKEN,
+            "--at",
+            "2026-11-26T10:00:00-05:00",
+            "--hangup",
+        ],
     )
     assert result.exit_code == 2
     assert "IVR_FIXED_TIME=2026-11-26T10:00:00-05:00" in result.output

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.twiml_rules import problems
+from ivr.devtools.twiml_rules import problems
 
 LINE = "https://line.example.org"
 
@@ -18,8 +18,14 @@ def menu() -> VoiceResponse:
     response = VoiceResponse()
     response.say("Thank you for calling.", voice="Polly.Joanna", language="en-US")
     gather = response.gather(
-        input="dtmf speech", action=f"{LINE}/voice/gather?step=1", method="POST", num_digits=1,
-        timeout=6, action_on_empty_result=True, speech_timeout="auto", language="en-US",
+        input="dtmf speech",
+        action=f"{LINE}/voice/gather?step=1",
+        method="POST",
+        num_digits=1,
+        timeout=6,
+        action_on_empty_result=True,
+        speech_timeout="auto",
+        language="en-US",
     )
     gather.say("For English, press 1.", voice="Polly.Joanna", language="en-US")
     gather.pause(length=1)
@@ -35,8 +41,12 @@ def test_an_enqueue_with_an_explicit_queue_size_and_absolute_urls_has_no_problem
     response = VoiceResponse()
     response.say("Please hold.")
     response.enqueue(
-        "operators", action=f"{LINE}/voice/queue/result?step=4", method="POST",
-        wait_url=f"{LINE}/voice/queue/wait", wait_url_method="POST", max_queue_size=200,
+        "operators",
+        action=f"{LINE}/voice/queue/result?step=4",
+        method="POST",
+        wait_url=f"{LINE}/voice/queue/wait",
+        wait_url_method="POST",
+        max_queue_size=200,
     )
     assert problems(str(response)) == []
 
@@ -44,9 +54,15 @@ def test_an_enqueue_with_an_explicit_queue_size_and_absolute_urls_has_no_problem
 def test_a_voicemail_with_a_fallback_redirect_has_no_problems() -> None:
     response = VoiceResponse()
     response.record(
-        action=f"{LINE}/voice/voicemail/done?step=5", method="POST", max_length=300, finish_on_key="#",
-        play_beep=True, timeout=10, recording_status_callback=f"{LINE}/voice/voicemail/recording",
-        recording_status_callback_method="POST", recording_status_callback_event="completed",
+        action=f"{LINE}/voice/voicemail/done?step=5",
+        method="POST",
+        max_length=300,
+        finish_on_key="#",
+        play_beep=True,
+        timeout=10,
+        recording_status_callback=f"{LINE}/voice/voicemail/recording",
+        recording_status_callback_method="POST",
+        recording_status_callback_event="completed",
     )
     # Reached when the caller said nothing: Twilio skips the action then.
     response.redirect(f"{LINE}/voice/voicemail/done?step=5&empty=1", method="POST")
@@ -54,21 +70,22 @@ def test_a_voicemail_with_a_fallback_redirect_has_no_problems() -> None:
 
 
 def test_ssml_inside_say_is_allowed() -> None:
-    xml = twiml('<Say voice="Polly.Joanna">Your number is <say-as interpret-as="digits">123</say-as>'
-                '<break time="1s"/><prosody rate="slow">thank you</prosody></Say>')
+    xml = twiml(
+        '<Say voice="Polly.Joanna">Your number is <say-as interpret-as="digits">123</say-as>'
+        '<break time="1s"/><prosody rate="slow">thank you</prosody></Say>'
+    )
     assert problems(xml) == []
 
 
 def test_a_record_inside_gather_is_refused() -> None:
     xml = twiml(f'<Gather action="{LINE}/voice/gather"><Record maxLength="30"/></Gather>')
-    assert problems(xml) == [
-        "<Record> inside <Gather> (verb 1): <Gather> may contain only Say, Play, Pause"
-    ]
+    assert problems(xml) == ["<Record> inside <Gather> (verb 1): <Gather> may contain only Say, Play, Pause"]
 
 
 def test_an_enqueue_without_max_queue_size_is_refused() -> None:
-    xml = twiml(f'<Enqueue action="{LINE}/voice/queue/result" waitUrl="{LINE}/voice/queue/wait">'
-                "operators</Enqueue>")
+    xml = twiml(
+        f'<Enqueue action="{LINE}/voice/queue/result" waitUrl="{LINE}/voice/queue/wait">operators</Enqueue>'
+    )
     assert problems(xml) == [
         "<Enqueue> (verb 1) has no maxQueueSize: set it explicitly (Twilio's default is 1000)"
     ]
@@ -77,9 +94,7 @@ def test_an_enqueue_without_max_queue_size_is_refused() -> None:
 @pytest.mark.parametrize("size", ["0", "5001", "lots"])
 def test_an_enqueue_queue_size_outside_1_to_5000_is_refused(size: str) -> None:
     xml = twiml(f'<Enqueue maxQueueSize="{size}">operators</Enqueue>')
-    assert problems(xml) == [
-        f"<Enqueue> (verb 1) maxQueueSize='{size}' must be a whole number, 1..5000"
-    ]
+    assert problems(xml) == [f"<Enqueue> (verb 1) maxQueueSize='{size}' must be a whole number, 1..5000"]
 
 
 def test_an_enqueue_needs_a_queue_name() -> None:
@@ -87,7 +102,7 @@ def test_an_enqueue_needs_a_queue_name() -> None:
 
 
 def test_a_dial_is_not_allowed_while_waiting_in_a_queue() -> None:
-    xml = twiml('<Say>You are number 1 in line.</Say><Dial>+15555550100</Dial>')
+    xml = twiml("<Say>You are number 1 in line.</Say><Dial>+15555550100</Dial>")
     assert problems(xml, "call") == []
     assert problems(xml, "queue_wait") == [
         "<Dial> (verb 2) is not allowed in a queue's wait document: use Gather, Hangup, Leave, "
@@ -96,8 +111,10 @@ def test_a_dial_is_not_allowed_while_waiting_in_a_queue() -> None:
 
 
 def test_the_wait_document_may_gather_and_leave() -> None:
-    xml = twiml(f'<Gather numDigits="1" timeout="1" action="{LINE}/voice/queue/choice">'
-                '<Say>Press 1 to leave a message.</Say><Pause length="15"/></Gather>')
+    xml = twiml(
+        f'<Gather numDigits="1" timeout="1" action="{LINE}/voice/queue/choice">'
+        '<Say>Press 1 to leave a message.</Say><Pause length="15"/></Gather>'
+    )
     assert problems(xml, "queue_wait") == []
     assert problems(twiml("<Leave/>"), "queue_wait") == []
 
@@ -115,14 +132,18 @@ def test_verbs_after_a_final_verb_are_flagged_as_unreachable(final: str) -> None
 
 
 def test_verbs_after_a_gather_that_always_posts_are_unreachable() -> None:
-    xml = twiml(f'<Gather action="{LINE}/voice/gather" actionOnEmptyResult="true"><Say>Press 1.</Say>'
-                "</Gather><Say>We did not hear you.</Say>")
+    xml = twiml(
+        f'<Gather action="{LINE}/voice/gather" actionOnEmptyResult="true"><Say>Press 1.</Say>'
+        "</Gather><Say>We did not hear you.</Say>"
+    )
     assert problems(xml) == ["<Say> after <Gather> (verb 1) can never be reached"]
 
 
 def test_verbs_after_a_gather_that_falls_through_on_silence_are_reachable() -> None:
-    xml = twiml(f'<Gather action="{LINE}/voice/gather"><Say>Press 1.</Say></Gather>'
-                "<Say>We did not hear you.</Say><Hangup/>")
+    xml = twiml(
+        f'<Gather action="{LINE}/voice/gather"><Say>Press 1.</Say></Gather>'
+        "<Say>We did not hear you.</Say><Hangup/>"
+    )
     assert problems(xml) == []
 
 
@@ -157,7 +178,7 @@ def test_a_redirect_needs_an_absolute_url() -> None:
         ('timeout="soon"', "timeout='soon' must be a whole number, at least 1"),
         ('input="keys"', "input='keys' must be one of dtmf, dtmf speech, speech, speech dtmf"),
         ('finishOnKey="##"', "finishOnKey='##' must be one of 0-9, #, * or empty"),
-        ('actionOnEmptyResult="yes"', "actionOnEmptyResult='yes' must be \"true\" or \"false\""),
+        ('actionOnEmptyResult="yes"', 'actionOnEmptyResult=\'yes\' must be "true" or "false"'),
         ('method="PUT"', "method='PUT' must be GET or POST"),
     ],
 )

@@ -14,8 +14,10 @@ from flask import Flask
 from sqlalchemy import Connection, create_engine, select, text
 from sqlalchemy.pool import NullPool
 
-from ivr import call_store, create_app, flow
+from ivr import create_app
+from ivr.calls import store as call_store
 from ivr.config import PROJECT_ROOT, ConfigError, load_settings
+from ivr.journey import flow
 from ivr.models import Call, CallEvent
 from tests.conftest import AUTH_TOKEN, PUBLIC_URL, Caller, Twilio, settings_env, sign, the_call
 

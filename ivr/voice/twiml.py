@@ -7,10 +7,10 @@ from xml.etree import ElementTree
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from ivr import flow
-from ivr.hours import LineStatus
+from ivr.journey import flow
 from ivr.line import Line
-from ivr.prompts import Day, PromptText, Said, Time
+from ivr.prompts.catalog import Day, PromptText, Said, Time
+from ivr.rules.hours import LineStatus
 
 # Names the `holidays` package gives, to the catalog's keys for them.
 HOLIDAY_KEYS = {

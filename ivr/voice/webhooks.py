@@ -18,15 +18,17 @@ from flask import Response, current_app, request
 from sqlalchemy import Connection
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import call_store, flow, queue, voicemail
-from ivr.call_store import StoredCall
-from ivr.classifier import classify
+from ivr.calls import queue, voicemail
+from ivr.calls import store as call_store
+from ivr.calls.store import StoredCall
 from ivr.clock import line_now
 from ivr.crypto import active_vault
 from ivr.db import get_connection
-from ivr.hours import LineStatus
+from ivr.journey import flow
+from ivr.journey.classifier import classify
 from ivr.line import Line, current_line
-from ivr.prompts import Said
+from ivr.prompts.catalog import Said
+from ivr.rules.hours import LineStatus
 from ivr.voice import bp
 from ivr.voice.twiml import Speaker, document, render, safest_next_step
 from ivr.voice.twiml import voicemail as voicemail_twiml

@@ -126,7 +126,7 @@ class StoredEntry(Stored):
 class StoredCall(Stored):
     """A call as the flow sees it, with its queue entry if it has one.
 
-    Its attributes are CALL_FIELDS: the fields of `ivr.flow.CallRecord`, with the id, the step and
+    Its attributes are CALL_FIELDS: the fields of `ivr.journey.flow.CallRecord`, with the id, the step and
     how the call ended.
     """
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 
-from ivr.classifier import PHRASES_FILE, PhraseBook, default_phrase_book
-from ivr.subjects import Subject
+from ivr.journey.classifier import PHRASES_FILE, PhraseBook, default_phrase_book
+from ivr.journey.subjects import Subject
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 UTTERANCES_FILE = PROJECT_ROOT / "tests" / "data" / "subject_utterances.tsv"
 DEFAULT_THRESHOLD = 0.6
 
@@ -148,5 +148,5 @@ def classifier_command(threshold: float, data: Path, phrases: Path, misses: bool
                 )
 
 
-if __name__ == "__main__":  # `python -m ivr.classifier_report`: the same table without the app
+if __name__ == "__main__":  # `python -m ivr.devtools.classifier_report`: the same table without the app
     classifier_command()

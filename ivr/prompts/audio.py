@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime, time
 from pathlib import Path
 
-from ivr.prompts import Day, Digits, Phrasebook, PromptText, Said, Time
+from ivr.prompts.catalog import Day, Digits, Phrasebook, PromptText, Said, Time
 
 MANIFEST = "generated.json"
 NUMBERS = range(0, 301)  # queue positions, minutes, digit counts, days of the month

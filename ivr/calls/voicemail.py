@@ -6,11 +6,11 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, func, update
 
-from ivr.call_store import VOICEMAILS, StoredCall, insert_once
+from ivr.calls.store import VOICEMAILS, StoredCall, insert_once
 from ivr.clock import EASTERN
-from ivr.flow import priority_of
-from ivr.hours import Schedule
-from ivr.subjects import URGENT_SUBJECTS
+from ivr.journey.flow import priority_of
+from ivr.journey.subjects import URGENT_SUBJECTS
+from ivr.rules.hours import Schedule
 
 
 def recording_sid_from(url: str | None, sid: str | None) -> str | None:

@@ -11,9 +11,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ivr.subjects import Subject
+from ivr.journey.subjects import Subject
 
-PHRASES_FILE = Path(__file__).resolve().parent.parent / "prompts" / "subject_phrases.toml"
+PHRASES_FILE = Path(__file__).resolve().parents[2] / "prompts" / "subject_phrases.toml"
 
 _LEVELS = ("strong", "medium", "weak", "fallback")
 _OPTION_KEYS = frozenset({"ignore", "prefixes", "replace", "strip_marks", "word_boundaries"})

@@ -1,4 +1,4 @@
-"""The line's records: calls, the steps of each call, queue entries and voicemails."""
+"""The callers' records: calls, the steps of each call, queue entries and voicemails."""
 
 from __future__ import annotations
 
@@ -16,13 +16,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ivr.crypto import Encrypted
-
-
-class Base(DeclarativeBase):
-    pass
+from ivr.models.base import Base
 
 
 class Call(Base):

@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ivr.clock import line_now
-from ivr.hours import WEEKDAYS, Change, LineStatus, Schedule, ScheduleError
+from ivr.rules.hours import WEEKDAYS, Change, LineStatus, Schedule, ScheduleError
 
 _CLOSED_BECAUSE = {
     "after_hours": "outside operating hours",

@@ -27,7 +27,7 @@ COVERED_STATES: frozenset[str] = frozenset(
     """.split()
 )
 
-PLACE_NAMES_FILE = Path(__file__).resolve().parent.parent / "schedules" / "place_names.toml"
+PLACE_NAMES_FILE = Path(__file__).resolve().parents[2] / "schedules" / "place_names.toml"
 
 _KEYPAD: dict[str, str] = {
     letter: digit

@@ -21,9 +21,9 @@ from sqlalchemy import (
     tuple_,
 )
 
-from ivr import call_store
-from ivr.call_store import QUEUE, StoredCall, StoredEntry
-from ivr.flow import PRIORITIES
+from ivr.calls import store as call_store
+from ivr.calls.store import QUEUE, StoredCall, StoredEntry
+from ivr.journey.flow import PRIORITIES
 
 # Every five minutes of waiting raises a caller one priority level, so nobody waits forever
 # behind a stream of more urgent calls (call-flow.md step 7).

@@ -6,18 +6,19 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from ivr import db, flow
-from ivr.classifier_report import classifier_command
-from ivr.cli_hours import hours_check_command, hours_command
+from ivr import db
+from ivr.cli.hours import hours_check_command, hours_command
+from ivr.devtools.classifier_report import classifier_command
+from ivr.devtools.simulator import call_command
+from ivr.journey import flow
 from ivr.line import current_line
-from ivr.prompts import (
+from ivr.prompts.catalog import (
     compile_translations,
     stale_compilations,
     update_translations,
     voice_problems,
     write_template,
 )
-from ivr.simulator import call_command
 
 ivr_group = AppGroup("ivr", help="Run and look after the Detention Reporting and Information Line.")
 

@@ -10,20 +10,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from ivr import speech
-from ivr.languages import ANY_OTHER_LANGUAGE, OPERATOR_LANGUAGES, OTHER_LANGUAGE_BY_DIGIT, OTHER_LANGUAGES
-from ivr.prompts import Digits, PromptText, Said
-from ivr.subjects import (
+from ivr.journey import speech
+from ivr.journey.languages import (
+    ANY_OTHER_LANGUAGE,
+    OPERATOR_LANGUAGES,
+    OTHER_LANGUAGE_BY_DIGIT,
+    OTHER_LANGUAGES,
+)
+from ivr.journey.subjects import (
     CALLER_TYPE_BY_DIGIT,
     SUBJECT_BY_DIGIT,
     URGENT_SUBJECTS,
     CallerType,
     Subject,
 )
+from ivr.prompts.catalog import Digits, PromptText, Said
 
 if TYPE_CHECKING:
-    from ivr.classifier import Classification
-    from ivr.field_offices import FieldOffice, FieldOffices
+    from ivr.journey.classifier import Classification
+    from ivr.rules.field_offices import FieldOffice, FieldOffices
 
 # States are where the caller is; the menus among them wait for the caller's answer.
 LANGUAGE_MENU = "language_menu"
@@ -46,7 +51,7 @@ MAX_ATTEMPTS = 3  # no input or a wrong answer three times: take the safe defaul
 
 
 class CallRecord(Protocol):
-    """The parts of a call the flow reads and changes (`ivr.call_store.StoredCall` has them)."""
+    """The parts of a call the flow reads and changes (`ivr.calls.store.StoredCall` has them)."""
 
     state: str
     attempts: int
@@ -111,7 +116,7 @@ class Turn:
     result: str = ""
 
 
-PRIORITIES = (1, 2, 3)  # what priority_of gives: the queue counts positions over these (ivr.queue)
+PRIORITIES = (1, 2, 3)  # what priority_of gives: the queue counts positions over these (ivr.calls.queue)
 
 
 def priority_of(subject: str | None, caller_type: str | None) -> int:

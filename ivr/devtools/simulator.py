@@ -24,11 +24,11 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from ivr import twiml_rules
-from ivr.audio import words_of
 from ivr.config import PROJECT_ROOT
 from ivr.db import session_scope, upgrade
+from ivr.devtools import twiml_rules
 from ivr.models import Call
+from ivr.prompts.audio import words_of
 
 DEFAULT_FROM = "+15555550123"
 LINE_NUMBER = "+18883514024"
@@ -887,7 +887,7 @@ def simulate_remote(
 # --- `flask ivr call` --------------------------------------------------------------------------
 
 STEP_OPTIONS = frozenset({*STEP_KINDS, "confidence"})
-_ORDER = "ivr.simulator.order"
+_ORDER = "ivr.devtools.simulator.order"
 
 
 class ScriptedCommand(click.Command):

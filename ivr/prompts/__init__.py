@@ -1,0 +1,1 @@
+"""What callers hear: the prompt catalog and its translations, and audio for languages without a voice."""
