@@ -15,7 +15,7 @@ from ivr.line import Line
 from ivr.prompts.catalog import load_voices
 from tests.conftest import Caller
 
-VOICES = load_voices(Path(__file__).resolve().parent.parent / "prompts" / "voices.toml")
+VOICES = load_voices(Path(__file__).resolve().parents[2] / "prompts" / "voices.toml")
 KEYS_TO_CHOOSE = {"en": ["1"], "es": ["2"]} | {
     lang.code: ["3", digit] for digit, lang in OTHER_LANGUAGE_BY_DIGIT.items() if lang.code in VOICES
 }
@@ -159,7 +159,7 @@ def test_english_and_spanish_callers_wait_for_their_own_operators(app: Flask, ca
 
 def test_prompt_check_names_each_gap(app: Flask, tmp_path: Path) -> None:
     broken = tmp_path / "voices.toml"
-    text = (Path(__file__).resolve().parent.parent / "prompts" / "voices.toml").read_text()
+    text = (Path(__file__).resolve().parents[2] / "prompts" / "voices.toml").read_text()
     broken.write_text(re.sub(r'voice = "Polly.Camila"', 'voice = "Polly.Joanna"', text))
     from tests.conftest import make_app
 

@@ -13,7 +13,7 @@ from flask import Flask
 from ivr.cli.hours import hours_check_command, hours_command
 from ivr.config import load_settings
 
-SHIPPED_SCHEDULE = Path(__file__).resolve().parent.parent / "schedules" / "hours.toml"
+SHIPPED_SCHEDULE = Path(__file__).resolve().parents[2] / "schedules" / "hours.toml"
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from ivr.rules.field_offices import (
     county_key,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIELD_OFFICES_FILE = ROOT / "schedules" / "field_offices.toml"
 VOICES = tomllib.loads((ROOT / "prompts" / "voices.toml").read_text(encoding="utf-8"))
 LANGUAGES = sorted(VOICES)

@@ -25,8 +25,8 @@ from ivr.journey.classifier import (
 from ivr.journey.subjects import URGENT_SUBJECTS, Subject
 
 THRESHOLD = 0.6
-UTTERANCES = Path(__file__).resolve().parent / "data" / "subject_utterances.tsv"
-HELD_OUT = Path(__file__).resolve().parent / "data" / "subject_utterances_heldout.tsv"
+UTTERANCES = Path(__file__).resolve().parents[1] / "data" / "subject_utterances.tsv"
+HELD_OUT = Path(__file__).resolve().parents[1] / "data" / "subject_utterances_heldout.tsv"
 # Every language callers may speak at the subject menu; Punjabi and Haitian Creole are keypad-only.
 SPOKEN_LANGUAGES = ("en", "es", "pt", "ru", "fr", "hi", "vi", "zh", "ar")
 NEW_LANGUAGES = SPOKEN_LANGUAGES[2:]

@@ -12,7 +12,7 @@ import pytest
 from ivr.rules.hours import Change, Schedule, ScheduleError
 
 EASTERN = ZoneInfo("America/New_York")
-SHIPPED_SCHEDULE = Path(__file__).resolve().parent.parent / "schedules" / "hours.toml"
+SHIPPED_SCHEDULE = Path(__file__).resolve().parents[2] / "schedules" / "hours.toml"
 
 WEEKLY = """\
 time_zone = "America/New_York"
