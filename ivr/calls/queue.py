@@ -23,28 +23,7 @@ from sqlalchemy import (
 
 from ivr.calls import store as call_store
 from ivr.calls.store import QUEUE, StoredCall, StoredEntry
-from ivr.journey.flow import PRIORITIES
-
-# Every five minutes of waiting raises a caller one priority level, so nobody waits forever
-# behind a stream of more urgent calls (call-flow.md step 7).
-AGING_SECONDS = 300
-
-
-def _level(priority: int, enqueued_at: datetime, now: datetime) -> int:
-    waited = max((now - _aware(enqueued_at, now)).total_seconds(), 0)
-    return max(1, priority - int(waited // AGING_SECONDS))
-
-
-def _aware(moment: datetime, like: datetime) -> datetime:
-    # SQLite hands back naive datetimes for timezone columns; they were stored as UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=like.tzinfo)
-
-
-def order_key(
-    priority: int, enqueued_at: datetime, entry_id: int, now: datetime
-) -> tuple[int, datetime, int]:
-    """Where a caller stands: aged priority level first, then who came first."""
-    return _level(priority, enqueued_at, now), _aware(enqueued_at, now), entry_id
+from ivr.routing import AGING_SECONDS, PRIORITIES, aware
 
 
 def join(call: StoredCall, queue_name: str, now: datetime) -> StoredEntry:
@@ -68,7 +47,7 @@ def join(call: StoredCall, queue_name: str, now: datetime) -> StoredEntry:
 
 
 def load_waiting(connection: Connection, call_sid: str, now: datetime) -> tuple[StoredCall | None, int]:
-    """The call and its place in line (1 + the callers ahead in `order_key`'s order), in one read.
+    """The call and its place in line (1 + the callers ahead in `ivr.routing.order_key`'s order), in one read.
 
     Every waiting caller's hold loop asks it, with up to the queue's maximum (200) waiting: the
     database counts the callers ahead in the same statement that reads the call, one round trip.
@@ -86,7 +65,7 @@ _PERIODS = range(1, max(PRIORITIES) + 1)
 
 
 def _sql_level(entries: FromClause) -> ColumnElement[int]:
-    """`_level` in SQL, without date arithmetic: periods waited are counted against moments
+    """`ivr.routing.level` in SQL, without date arithmetic: periods waited are counted against moments
     computed in Python (the `waited_n` parameters, now - n periods), the same in SQLite and
     PostgreSQL. Priorities go up to max(PRIORITIES), so more periods than that change nothing.
     The numbers are written into the SQL: as parameters they would cost more than the count."""
@@ -97,7 +76,7 @@ def _sql_level(entries: FromClause) -> ColumnElement[int]:
 
 
 def _ahead() -> ScalarSelect[int]:
-    """How many callers `order_key` puts before the call's entry in its queue.
+    """How many callers `ivr.routing.order_key` puts before the call's entry in its queue.
 
     Compared as rows, (level, enqueued_at, id), each level is written once: the statement stays
     under the 4 KB up to which psycopg keeps a statement's conversion instead of parsing it again.
@@ -125,7 +104,7 @@ def leave(entry: StoredEntry, result: str, now: datetime, wait_seconds: int | No
     if entry.left_at is None:
         entry.left_at, entry.result = now, result
         if wait_seconds is None:
-            wait_seconds = int((now - _aware(entry.enqueued_at, now)).total_seconds())
+            wait_seconds = int((now - aware(entry.enqueued_at, now)).total_seconds())
         entry.wait_seconds = wait_seconds
 
 

@@ -8,8 +8,8 @@ from sqlalchemy import Connection, func, update
 
 from ivr.calls.store import VOICEMAILS, StoredCall, insert_once
 from ivr.clock import EASTERN
-from ivr.journey.flow import priority_of
 from ivr.journey.subjects import URGENT_SUBJECTS
+from ivr.routing import priority_of
 from ivr.rules.hours import Schedule
 
 

@@ -20,7 +20,6 @@ from ivr.journey.languages import (
 from ivr.journey.subjects import (
     CALLER_TYPE_BY_DIGIT,
     SUBJECT_BY_DIGIT,
-    URGENT_SUBJECTS,
     CallerType,
     Subject,
 )
@@ -69,7 +68,6 @@ class CallRecord(Protocol):
     third_party: bool
     state_choices: str | None
     field_office: str | None
-    priority: int | None
     outcome: str | None
 
 
@@ -116,21 +114,8 @@ class Turn:
     result: str = ""
 
 
-PRIORITIES = (1, 2, 3)  # what priority_of gives: the queue counts positions over these (ivr.calls.queue)
-
-
-def priority_of(subject: str | None, caller_type: str | None) -> int:
-    """Urgent subjects first, then people in detention, then everyone else (call-flow.md step 7)."""
-    if subject in URGENT_SUBJECTS:
-        return 1
-    if caller_type == CallerType.DETAINED:
-        return 2
-    return 3
-
-
 def hand_off(call: CallRecord, facts: Facts, said: Sequence[Said] = ()) -> Turn:
     """Send the caller to a live operator when the line is open, else to voicemail."""
-    call.priority = priority_of(call.subject, call.caller_type)
     target = QUEUED if facts.line_open else VOICEMAIL
     return Turn(
         target,

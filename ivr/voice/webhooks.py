@@ -18,6 +18,7 @@ from flask import Response, current_app, request
 from sqlalchemy import Connection
 from twilio.twiml.voice_response import VoiceResponse
 
+from ivr import routing
 from ivr.calls import queue, voicemail
 from ivr.calls import store as call_store
 from ivr.calls.store import StoredCall
@@ -122,6 +123,9 @@ def take_turn(
     If another delivery took the step first, the caller gets that delivery's answer (or `lost()`).
     """
     step = call.step + 1
+    if turn.state in (flow.QUEUED, flow.VOICEMAIL):
+        # Handed to a person: the queue and voicemail take callers in routing's order.
+        call.priority = routing.priority_of(call.subject, call.caller_type)
     if turn.state == flow.QUEUED:
         queue.join(call, moment.line.settings.queue_name, moment.now)
     call.state, call.step = turn.state, step

@@ -10,10 +10,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from ivr.calls.queue import RecentWaits, load_waiting, order_key
-from ivr.journey.flow import PRIORITIES, priority_of
+from ivr.calls.queue import RecentWaits, load_waiting
 from ivr.journey.subjects import CallerType, Subject
 from ivr.models import Call, QueueEntry, Voicemail
+from ivr.routing import PRIORITIES, order_key, priority_of
 from tests.conftest import Caller, the_call
 
 
@@ -314,7 +314,7 @@ def test_a_caller_waiting_long_enough_goes_ahead_of_more_urgent_newcomers(app: F
 
 def test_the_database_counts_positions_as_the_aging_rule_orders_them(app: Flask) -> None:
     # Many callers of every priority, some on the five-minute boundaries, some at the same instant,
-    # some gone, some in another queue: each one's position is what queue.order_key says.
+    # some gone, some in another queue: each one's position is what routing.order_key says.
     every_priority = {priority_of(s, t) for s in [*Subject, None] for t in [*CallerType, None]}
     assert every_priority == set(PRIORITIES)  # the count covers every priority a caller can have
     rng, now = random.Random(7), datetime.fromisoformat("2026-11-30T10:00:00-05:00")
