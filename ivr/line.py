@@ -15,8 +15,9 @@ from ivr.db import get_connection
 from ivr.journey.classifier import default_phrase_book
 from ivr.prompts.audio import AudioBook
 from ivr.prompts.catalog import Phrasebook
-from ivr.rules.field_offices import COVERED_STATES, FieldOffices
+from ivr.rules.field_offices import FieldOffices
 from ivr.rules.hours import Schedule
+from ivr.rules.places import COVERED_STATES
 
 log = logging.getLogger(__name__)
 

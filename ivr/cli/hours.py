@@ -12,7 +12,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ivr.clock import line_now
-from ivr.rules.hours import WEEKDAYS, Change, LineStatus, Schedule, ScheduleError
+from ivr.rules.data_files import ScheduleError
+from ivr.rules.hours import WEEKDAYS, Change, LineStatus, Schedule
 
 _CLOSED_BECAUSE = {
     "after_hours": "outside operating hours",

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr.rules.hours import Change, Schedule, ScheduleError
+from ivr.rules.data_files import ScheduleError
+from ivr.rules.hours import Change, Schedule
 
 EASTERN = ZoneInfo("America/New_York")
 SHIPPED_SCHEDULE = Path(__file__).resolve().parents[2] / "schedules" / "hours.toml"
