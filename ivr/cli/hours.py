@@ -22,7 +22,7 @@ _CLOSED_BECAUSE = {
 _KIND = {"holiday": "federal holiday", "closure": "closure", "short_day": "short day"}
 
 
-class _Moment(click.ParamType):
+class _Moment(click.ParamType[datetime]):
     """An ISO 8601 time; one without an offset is read later in the line's own time zone."""
 
     name = "time"

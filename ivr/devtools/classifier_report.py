@@ -9,12 +9,13 @@ from pathlib import Path
 
 import click
 
-from ivr.journey.classifier import PHRASES_FILE, PhraseBook, default_phrase_book
+# The command and its defaults are declared with the CLI, which imports this module only when the
+# command runs: every web worker builds the CLI and must not import developer tools. The command is
+# named here too, for `python -m` below and for code that looks for it beside its report.
+from ivr.cli.devtools import DEFAULT_THRESHOLD
+from ivr.cli.devtools import classifier_command as classifier_command
+from ivr.journey.classifier import PhraseBook, default_phrase_book
 from ivr.journey.subjects import Subject
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-UTTERANCES_FILE = PROJECT_ROOT / "tests" / "data" / "subject_utterances.tsv"
-DEFAULT_THRESHOLD = 0.6
 
 
 @dataclass(frozen=True)
@@ -99,31 +100,8 @@ def accuracy_report(
     return [LanguageAccuracy(language, threshold, *c) for language, c in sorted(counts.items())]
 
 
-@click.command("classifier")
-@click.option(
-    "--threshold",
-    type=click.FloatRange(0.0, 1.0),
-    default=DEFAULT_THRESHOLD,
-    show_default=True,
-    help="Confidence at or above which a subject is taken without asking the caller.",
-)
-@click.option(
-    "--data",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=UTTERANCES_FILE,
-    show_default=True,
-    help="Labelled utterances (TSV).",
-)
-@click.option(
-    "--phrases",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    default=PHRASES_FILE,
-    show_default=True,
-    help="Phrase file to check, e.g. an edited copy.",
-)
-@click.option("--misses", is_flag=True, help="Also list the utterances classified wrongly.")
-def classifier_command(threshold: float, data: Path, phrases: Path, misses: bool) -> None:
-    """Show how well callers' words are classified into subjects, per language."""
+def print_report(threshold: float, data: Path, phrases: Path, misses: bool) -> None:
+    """Print, per language, how well callers' words are classified; with `misses`, each wrong one."""
     book = PhraseBook.load(phrases)
     header = (
         f"{'language':<9}{'utterances':>11}{'confident':>11}{'conf. correct':>15}"

@@ -120,9 +120,9 @@ def _common_attribute_problems(verb: ElementTree.Element, where: str) -> Iterato
         if (name == "method" or name.endswith("Method")) and value not in ("GET", "POST"):
             yield f"{where} {name}={value!r} must be GET or POST"
     for name in URL_ATTRIBUTES:
-        value = verb.get(name)
-        if value is not None and not _absolute_url(value):
-            yield f"{where} {name}={value!r} must be an absolute http(s) URL"
+        url = verb.get(name)
+        if url is not None and not _absolute_url(url):
+            yield f"{where} {name}={url!r} must be an absolute http(s) URL"
 
 
 def _absolute_url(value: str) -> bool:

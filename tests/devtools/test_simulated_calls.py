@@ -7,7 +7,8 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy import func, select
 
-from ivr.devtools.simulator import answer, hangup, press, record, say, simulate, wait
+from ivr.devtools.caller import answer, hangup, press, record, say, wait
+from ivr.devtools.simulator import simulate
 from ivr.models import Voicemail
 
 OPEN = datetime.fromisoformat("2026-11-30T10:00:00-05:00")

@@ -15,23 +15,22 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.serving import make_server
 
+from ivr.cli import devtools as cli_devtools
+from ivr.cli.devtools import ScriptedCommand, call_command, script_from_options
 from ivr.config import load_settings
-from ivr.devtools.simulator import (
-    ScriptedCommand,
+from ivr.devtools.caller import (
     SimulatorError,
     Step,
     answer,
-    call_command,
     hangup,
     press,
     record,
     say,
-    script_from_options,
     silence,
-    simulate,
-    simulate_remote,
     wait,
 )
+from ivr.devtools.simulator import simulate, simulate_remote
+from ivr.devtools.twilio_call import DEFAULT_FROM
 
 PUBLIC_URL = "http://line.test"
 AUTH_TOKEN = "a" * 32
@@ -556,6 +555,11 @@ def test_the_command_turns_options_into_steps_in_the_order_given() -> None:
         Step("press", "1"),
         Step("answer"),
     ]
+
+
+def test_the_command_calls_from_the_simulators_own_number_unless_told() -> None:
+    # The command writes the number out so that --help needs no simulator; the two must agree.
+    assert cli_devtools.DEFAULT_FROM == DEFAULT_FROM
 
 
 def test_steps_left_over_when_the_call_ends_are_a_problem(line: Flask) -> None:
