@@ -14,7 +14,7 @@ from ivr.config import Settings
 from ivr.db import get_connection
 from ivr.journey.classifier import default_phrase_book
 from ivr.prompts.audio import AudioBook
-from ivr.prompts.catalog import Phrasebook
+from ivr.prompts.phrasebook import Phrasebook
 from ivr.rules.field_offices import FieldOffices
 from ivr.rules.hours import Schedule
 from ivr.rules.places import COVERED_STATES

@@ -1,10 +1,4 @@
-"""Audio prompts for languages Twilio cannot speak: which files a prompt plays, in order, and their build.
-
-A prompt with placeholders is played as pieces: the fixed parts of its translation, and between them
-the pieces of each value (digits, numbers, weekday and month names, times, names), in the order the
-translation puts them. Files are made with espeak-ng; a human recording dropped in place of a file is
-kept by later builds (the manifest remembers which files were generated, by their hash).
-"""
+"""Audio prompts for languages Twilio cannot speak: which files a prompt plays, in order, and their build."""
 
 from __future__ import annotations
 
@@ -20,7 +14,8 @@ from collections.abc import Iterable
 from datetime import datetime, time
 from pathlib import Path
 
-from ivr.prompts.catalog import Day, Digits, Phrasebook, PromptText, Said, Time
+from ivr.prompts.catalog import Day, Digits, PromptText, Said, Time
+from ivr.prompts.phrasebook import Phrasebook
 
 MANIFEST = "generated.json"
 NUMBERS = range(0, 301)  # queue positions, minutes, digit counts, days of the month
@@ -42,7 +37,13 @@ def parts(template: str) -> list[tuple[str, str | None]]:
 
 
 class AudioBook:
-    """The audio files of the languages that are played rather than spoken."""
+    """The audio files of the languages that are played rather than spoken.
+
+    A prompt with placeholders is played as pieces: the fixed parts of its translation, and between them
+    the pieces of each value (digits, numbers, weekday and month names, times, names), in the order the
+    translation puts them. Files are made with espeak-ng; a human recording dropped in place of a file is
+    kept by later builds (the manifest remembers which files were generated, by their hash).
+    """
 
     def __init__(self, phrasebook: Phrasebook, root: Path) -> None:
         self.phrasebook = phrasebook
@@ -138,9 +139,9 @@ class AudioBook:
             target = self.root / path
             entry = manifest.get(path)
             if target.exists():
-                generated = entry is not None and entry["sha256"] == _sha256(target)
-                if not generated or entry["text"] == text:
-                    kept += 1  # a human recording, or a generated file still saying the right text
+                # A file the build did not make (a human recording), or one still saying the right text.
+                if entry is None or entry["sha256"] != _sha256(target) or entry["text"] == text:
+                    kept += 1
                     continue
             target.parent.mkdir(parents=True, exist_ok=True)
             _speak(voice.espeak_voice, text, target)

@@ -12,7 +12,7 @@ from flask import Flask
 
 from ivr.journey.languages import OTHER_LANGUAGE_BY_DIGIT
 from ivr.line import Line
-from ivr.prompts.catalog import load_voices
+from ivr.prompts.voices import load_voices
 from tests.conftest import Caller
 
 VOICES = load_voices(Path(__file__).resolve().parents[2] / "prompts" / "voices.toml")

@@ -11,7 +11,9 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
 from ivr.prompts.audio import AudioBook
-from ivr.prompts.catalog import Day, Digits, Phrasebook, PromptText, Said, Time, compile_translations
+from ivr.prompts.catalog import Day, Digits, PromptText, Said, Time
+from ivr.prompts.phrasebook import Phrasebook
+from ivr.prompts.translations import compile_translations
 
 CATALOG = """
 [next_opening]
