@@ -32,8 +32,11 @@ call: install
 	$(FLASK) ivr db upgrade
 	$(FLASK) ivr call
 
+# ruff's rules and format, and mypy --strict over ivr/ (pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 check: install
 	$(FLASK) ivr check-hours

@@ -5,30 +5,44 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
-from dotenv import load_dotenv
+from dotenv import dotenv_values
 from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.config import PROJECT_ROOT, load_settings
 
+DOTENV = PROJECT_ROOT / ".env"
 
-def create_app(config: Mapping[str, str] | None = None) -> Flask:
-    """Build the app; `config` holds settings by their environment names, over the environment."""
-    load_dotenv(PROJECT_ROOT / ".env", override=False)
+
+def create_app(config: Mapping[str, str] | None = None, dotenv_path: Path | None = DOTENV) -> Flask:
+    """Build the app; `config` holds settings by their environment names, over the environment.
+
+    A `.env` file fills in what neither gives, except for a testing app (IVR_ENV=testing in `config`
+    or the environment): a developer's `.env` must not point the tests at their database or keys.
+    """
     environ = dict(os.environ) | dict(config or {})
+    if dotenv_path is not None and environ.get("IVR_ENV") != "testing":
+        # Read, not loaded into os.environ: the app's settings come from it, the process is left alone.
+        from_file = {name: value for name, value in dotenv_values(dotenv_path).items() if value is not None}
+        environ = from_file | environ
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
     app.session_interface = CookieSessionsWhenSent()
     settings = load_settings(environ, instance_path=PROJECT_ROOT / "instance")
     app.config.from_mapping(settings.as_flask_config())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if settings.proxy_hops:
+        # The client's address, scheme and host as the proxies before the line saw them, for pages
+        # and logs. The signature check never reads them: it uses IVR_PUBLIC_URL.
+        hops = settings.proxy_hops
+        # Flask's documented way to wrap the app in WSGI middleware; mypy allows no method assignment.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     from ivr import cli, db, line, voice
     from ivr.voice import audio_files
-    from ivr.voice.signature import WebhookRequest
-
-    app.request_class = WebhookRequest
 
     db.init_app(app)
     line.init_app(app)

@@ -40,6 +40,7 @@ class Settings:
     queue_announce_seconds: int
     voicemail_max_seconds: int
     speech_confidence_threshold: float
+    proxy_hops: int  # reverse proxies before the line whose X-Forwarded-For/-Proto/-Host are trusted
 
     def as_flask_config(self) -> dict[str, object]:
         return {"SECRET_KEY": self.secret_key, "TESTING": self.env == "testing", "IVR": self}
@@ -152,7 +153,14 @@ def load_settings(environ: dict[str, str] | None = None, instance_path: Path | N
                 "print(Fernet.generate_key().decode())'`."
             ) from None
 
+    # What the line says and hears: the catalog, voices, menu words and hints, audio (README).
+    prompts = Path(environ.get("IVR_PROMPTS", PROJECT_ROOT / "prompts"))
     database_url = environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'ivr.sqlite3'}"
+    # Production is served behind nginx on the same host (README); elsewhere nothing stands before
+    # the line, and a forwarded header would come from the client itself.
+    proxy_hops = _int(environ, "IVR_PROXY_HOPS", 1 if env == "production" else 0)
+    if proxy_hops < 0:
+        raise ConfigError(f"IVR_PROXY_HOPS={proxy_hops} must be 0 or more: the proxies before the line.")
     threshold_raw = environ.get("IVR_SPEECH_CONFIDENCE", "0.6")
     try:
         threshold = float(threshold_raw)
@@ -172,14 +180,15 @@ def load_settings(environ: dict[str, str] | None = None, instance_path: Path | N
         field_offices_path=Path(
             environ.get("IVR_FIELD_OFFICES", PROJECT_ROOT / "schedules" / "field_offices.toml")
         ),
-        voices_path=Path(environ.get("IVR_VOICES", PROJECT_ROOT / "prompts" / "voices.toml")),
-        prompt_catalog_path=PROJECT_ROOT / "prompts" / "catalog.toml",
-        audio_path=PROJECT_ROOT / "prompts" / "audio",
-        locales_path=PROJECT_ROOT / "locales",
+        voices_path=Path(environ.get("IVR_VOICES", prompts / "voices.toml")),
+        prompt_catalog_path=prompts / "catalog.toml",
+        audio_path=prompts / "audio",
+        locales_path=Path(environ.get("IVR_LOCALES", PROJECT_ROOT / "locales")),
         queue_name=environ.get("IVR_QUEUE_NAME", "operators"),
         queue_max_size=_int(environ, "IVR_QUEUE_MAX_SIZE", 200),
         max_queue_wait_seconds=_int(environ, "IVR_MAX_QUEUE_WAIT", 900),
         queue_announce_seconds=_int(environ, "IVR_QUEUE_ANNOUNCE", 45),
         voicemail_max_seconds=_int(environ, "IVR_VOICEMAIL_MAX_SECONDS", 300),
         speech_confidence_threshold=threshold,
+        proxy_hops=proxy_hops,
     )

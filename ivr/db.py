@@ -1,4 +1,10 @@
-"""Connect the app to its database: one engine per app, a connection per request, a session per job."""
+"""Connect the app to its database: its engines, and per request a connection or a session.
+
+Two ways in, one per audience. The webhooks take `get_connection`: Core statements on a pooled
+connection (ivr.calls.store), the fast path measured in tests/bench/README.md. Pages take
+`get_session`: the ORM, one session per request. Pages never use the connection, and webhooks never
+use the session. Work outside a request (jobs, tools) takes `session_scope`.
+"""
 
 from __future__ import annotations
 
@@ -89,7 +95,7 @@ def init_app(app: Flask) -> None:
     app.extensions["ivr.webhook_engine"] = (
         make_engine(settings.database_url, autocommit=True) if engine.dialect.name == "postgresql" else engine
     )
-    app.teardown_appcontext(_close_connection)
+    app.teardown_appcontext(_close_request_database)
 
 
 def dispose(app: Flask) -> None:
@@ -99,10 +105,10 @@ def dispose(app: Flask) -> None:
 
 
 def get_connection() -> Connection:
-    """Return the current request's database connection, opening it on first use.
+    """Return the current webhook's database connection, opening it on first use.
 
-    The webhooks read and write with Core statements on it (ivr.calls.store); closing it at the end
-    of the request rolls back whatever was not committed.
+    The webhooks read and write with Core statements on it (ivr.calls.store), never with the
+    pages' session; closing it at the end of the request rolls back whatever was not committed.
     """
     connection: Connection | None = g.get("db_connection")
     if connection is None:
@@ -110,10 +116,26 @@ def get_connection() -> Connection:
     return connection
 
 
-def _close_connection(_error: BaseException | None) -> None:
-    connection = g.pop("db_connection", None)
+def get_session() -> Session:
+    """Return the current page's ORM session, opening it on first use.
+
+    Pages read and write through it, never through the webhooks' connection. It is closed at the
+    end of the request, which rolls back whatever the page did not commit.
+    """
+    session: Session | None = g.get("db_session")
+    if session is None:
+        session = g.db_session = current_app.extensions["ivr.db"]()
+    return session
+
+
+def _close_request_database(_error: BaseException | None) -> None:
+    # One teardown for both: a webhook pays for one call, and finds no session to close.
+    connection: Connection | None = g.pop("db_connection", None)
     if connection is not None:
         connection.close()
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.close()
 
 
 @contextmanager

@@ -13,6 +13,8 @@ from ivr.clock import line_now
 from ivr.config import Settings
 from ivr.db import get_connection
 from ivr.journey.classifier import default_phrase_book
+from ivr.journey.menus import declaration_problems
+from ivr.journey.speech import MenuWords
 from ivr.prompts.audio import AudioBook
 from ivr.prompts.phrasebook import Phrasebook
 from ivr.rules.field_offices import FieldOffices
@@ -28,6 +30,7 @@ class Line:
     schedule: Schedule
     offices: FieldOffices
     phrasebook: Phrasebook
+    words: MenuWords
 
     @classmethod
     def load(cls, settings: Settings) -> Line:
@@ -36,6 +39,7 @@ class Line:
             Schedule.load(settings.schedule_path),
             FieldOffices.load(settings.field_offices_path),
             Phrasebook.load(settings.prompt_catalog_path, settings.voices_path, settings.locales_path),
+            MenuWords.load(settings.prompt_catalog_path.parent / "menu_words.toml"),
         )
 
     @cached_property
@@ -47,16 +51,34 @@ class Line:
         return RecentWaits()
 
     @cached_property
+    def languages(self) -> tuple[str, ...]:
+        """The line's languages in the menus' order (voices.toml's)."""
+        return tuple(self.phrasebook.voices)
+
+    @cached_property
     def heard_languages(self) -> frozenset[str]:
         """The languages whose speech Twilio recognises; the others answer menus by keypad."""
         return frozenset(code for code, voice in self.phrasebook.voices.items() if voice.speech_language)
+
+    def menu_problems(self) -> list[str]:
+        """Where the menus' declaration, their prompts, menu words and speech hints disagree."""
+        return declaration_problems(
+            english={key: prompt.text for key, prompt in self.phrasebook.prompts.items()},
+            languages=self.languages,
+            speech_languages=self.heard_languages,
+            words=self.words,
+            hints=self.phrasebook.hints_by_menu,
+        )
 
     def names_spoken(self, language: str) -> set[str]:
         """Names a played prompt may say: offices, states, closures (audio pieces are made for them)."""
         names = {self.offices.office_name(office, language) for office in self.offices.offices}
         names |= {self.offices.state_name(state, language) for state in COVERED_STATES}
-        for closure in (*self.schedule.closures, *self.schedule.short_days):
+        # Closures and short days are two types with the same two fields: asked one after the other.
+        for closure in self.schedule.closures:
             names.add(closure.translations.get(language, closure.reason))
+        for short_day in self.schedule.short_days:
+            names.add(short_day.translations.get(language, short_day.reason))
         return names
 
 

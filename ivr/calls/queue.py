@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from ivr.calls import store as call_store
-from ivr.calls.store import QUEUE, StoredCall, StoredEntry
+from ivr.calls.records import QUEUE, StoredCall, StoredEntry
 from ivr.routing import AGING_SECONDS, PRIORITIES, aware
 
 
@@ -30,7 +30,7 @@ def join(call: StoredCall, queue_name: str, now: datetime) -> StoredEntry:
     """Put the caller in line once, however often Twilio repeats the request that sends them."""
     entry = call.queue_entry
     if entry is None:
-        entry = call.queue_entry = StoredEntry.new(
+        entry = call.queue_entry = StoredEntry(
             call_id=call.id,
             queue_name=queue_name,
             language=call.language,

@@ -14,8 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -34,124 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-from ivr.models import Call, CallEvent, QueueEntry, Voicemail
-
-CALLS: Table = Call.__table__  # type: ignore[assignment]
-EVENTS: Table = CallEvent.__table__  # type: ignore[assignment]
-QUEUE: Table = QueueEntry.__table__  # type: ignore[assignment]
-VOICEMAILS: Table = Voicemail.__table__  # type: ignore[assignment]
-
-# What a webhook reads of a call: the flow's fields, the step and the outcome. Not the phone number,
-# nor the answer last given: decrypting those costs more than the rest of the row, and only a
-# repeated request needs the answer (`last_response`).
-CALL_FIELDS = (
-    "id",
-    "step",
-    "state",
-    "attempts",
-    "language",
-    "needs_interpreter",
-    "caller_type",
-    "subject",
-    "subject_source",
-    "subject_confidence",
-    "subject_transcript",
-    "pending_subject",
-    "a_number",
-    "pending_a_number",
-    "a_number_skipped",
-    "third_party",
-    "state_choices",
-    "field_office",
-    "priority",
-    "outcome",
-    "final_status",
-    "duration_seconds",
-    "ended_at",
-    "used_fallback",
-)
-ENTRY_FIELDS = tuple(column.key for column in QUEUE.columns)
-
-_MISSING = object()
-
-
-class Stored:
-    """A row's fields as attributes; it remembers what it read, so only changed fields are written."""
-
-    table: ClassVar[Table]
-    writable: ClassVar[frozenset[str]]  # the table's columns but its id
-
-    def __init__(self, values: Mapping[str, Any], read: bool) -> None:
-        self.__dict__.update(values)
-        self._read: dict[str, Any] = dict(values) if read else {}
-
-    def changes(self) -> dict[str, Any]:
-        return {
-            name: value
-            for name, value in vars(self).items()
-            if name in self.writable and self._read.get(name, _MISSING) != value
-        }
-
-    def saved(self) -> None:
-        self._read = {name: value for name, value in vars(self).items() if name in self.writable}
-
-
-class StoredEntry(Stored):
-    """A caller's place in the live queue (a row of queue_entries)."""
-
-    table = QUEUE
-    writable = frozenset(QUEUE.columns.keys()) - {"id"}
-    id: int | None
-    call_id: int | None
-    queue_name: str
-    priority: int
-    enqueued_at: datetime
-    queue_sid: str | None
-    last_position: int | None
-    last_announced_at: datetime | None
-    left_at: datetime | None
-    result: str | None
-    wait_seconds: int | None
-
-    @classmethod
-    def new(cls, **values: Any) -> StoredEntry:
-        return cls(
-            {"id": None, "queue_sid": None, "last_position": None, "last_announced_at": None}
-            | {"left_at": None, "result": None, "wait_seconds": None}
-            | values,
-            read=False,
-        )
-
-
-class StoredCall(Stored):
-    """A call as the flow sees it, with its queue entry if it has one.
-
-    Its attributes are CALL_FIELDS: the fields of `ivr.journey.flow.CallRecord`, with the id, the step and
-    how the call ended.
-    """
-
-    table = CALLS
-    writable = frozenset(CALLS.columns.keys()) - {"id"}
-    id: int | None
-    step: int
-    queue_entry: StoredEntry | None
-
-    def __init__(self, values: Mapping[str, Any], read: bool, entry: StoredEntry | None = None) -> None:
-        super().__init__(values, read)
-        self.queue_entry = entry
-
-    @classmethod
-    def new(cls, call_sid: str, started_at: datetime, state: str, **details: Any) -> StoredCall:
-        """A call not yet saved, its counters at zero; saving it inserts it."""
-        values: dict[str, Any] = dict.fromkeys(CALL_FIELDS)
-        values |= {"step": 0, "attempts": 0, "a_number_skipped": False, "third_party": False}
-        values |= {"used_fallback": False, "call_sid": call_sid, "started_at": started_at, "state": state}
-        return cls(values | details, read=False)
-
-    @property
-    def read_step(self) -> int:
-        return int(self._read.get("step", 0))
-
+from ivr.calls.records import CALL_FIELDS, CALLS, ENTRY_FIELDS, EVENTS, QUEUE, StoredCall, StoredEntry
 
 LOAD_CALL = (
     select(
@@ -195,10 +77,10 @@ def first_read(
 
 def from_row(row: RowMapping) -> StoredCall:
     """The call (and its queue entry) in a row of LOAD_CALL's columns."""
-    entry = None
+    call = StoredCall.read({name: row[name] for name in CALL_FIELDS})
     if row["entry_id"] is not None:
-        entry = StoredEntry({name: row[f"entry_{name}"] for name in ENTRY_FIELDS}, read=True)
-    return StoredCall({name: row[name] for name in CALL_FIELDS}, read=True, entry=entry)
+        call.queue_entry = StoredEntry.read({name: row[f"entry_{name}"] for name in ENTRY_FIELDS})
+    return call
 
 
 def last_response(connection: Connection, call_sid: str) -> str | None:
@@ -209,8 +91,9 @@ def last_response(connection: Connection, call_sid: str) -> str | None:
 @functools.cache
 def insert_once(dialect_name: str, table: Table) -> Insert:
     """INSERT ... RETURNING id that does nothing, and returns no row, where a unique key holds one."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
+    if dialect_name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing().returning(table.c.id)
+    return sqlite.insert(table).on_conflict_do_nothing().returning(table.c.id)
 
 
 def save(

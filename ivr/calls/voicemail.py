@@ -6,7 +6,8 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, func, update
 
-from ivr.calls.store import VOICEMAILS, StoredCall, insert_once
+from ivr.calls.records import VOICEMAILS, StoredCall
+from ivr.calls.store import insert_once
 from ivr.clock import EASTERN
 from ivr.journey.subjects import URGENT_SUBJECTS
 from ivr.routing import priority_of

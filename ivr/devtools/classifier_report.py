@@ -13,7 +13,6 @@ import click
 # command runs: every web worker builds the CLI and must not import developer tools. The command is
 # named here too, for `python -m` below and for code that looks for it beside its report.
 from ivr.cli.devtools import DEFAULT_THRESHOLD
-from ivr.cli.devtools import classifier_command as classifier_command
 from ivr.journey.classifier import PhraseBook, default_phrase_book
 from ivr.journey.subjects import Subject
 
@@ -127,4 +126,6 @@ def print_report(threshold: float, data: Path, phrases: Path, misses: bool) -> N
 
 
 if __name__ == "__main__":  # `python -m ivr.devtools.classifier_report`: the same table without the app
+    from ivr.cli.devtools import classifier_command
+
     classifier_command()

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ivr.journey.subjects import Subject
 
@@ -142,7 +142,7 @@ def normalize(text: str, strip_marks: bool = True, replace: Mapping[str, str] | 
     `replace` folds spellings a language's recognisers vary in ("ة" -> "ه", "'" -> " " where an
     apostrophe joins two words), before accents and punctuation go.
     """
-    form = "NFKD" if strip_marks else "NFC"
+    form: Literal["NFKD", "NFC"] = "NFKD" if strip_marks else "NFC"
     text = unicodedata.normalize(form, text.lower())
     for old, new in (replace or {}).items():
         text = text.replace(

@@ -1,7 +1,11 @@
-"""The languages callers speak, in the order the second language menu offers them."""
+"""The languages of the line: which have their own operators, and how the second menu offers the rest.
+
+Which languages the line speaks, and in what order the menus offer them, is data: prompts/voices.toml.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -9,30 +13,16 @@ from dataclasses import dataclass
 class Language:
     code: str
     english_name: str
-    native_name: str
 
 
-# English and Spanish have their own operators; the others are served through an interpreter.
+# English and Spanish have their own operators (and the first menu); the others are served
+# through an interpreter, offered on the second menu in voices.toml's order.
 OPERATOR_LANGUAGES = ("en", "es")
+ANY_OTHER_LANGUAGE = Language("other", "any other language")
+SECOND_MENU_KEYS = tuple(str(digit) for digit in range(1, 10))  # 0 is "any other language"
 
-OTHER_LANGUAGES = (
-    Language("pt", "Portuguese", "Português"),
-    Language("ht", "Haitian Creole", "Kreyòl ayisyen"),
-    Language("zh", "Mandarin", "中文"),
-    Language("pa", "Punjabi", "ਪੰਜਾਬੀ"),
-    Language("hi", "Hindi", "हिन्दी"),
-    Language("ru", "Russian", "Русский"),
-    Language("fr", "French", "Français"),
-    Language("ar", "Arabic", "العربية"),
-    Language("vi", "Vietnamese", "Tiếng Việt"),
-)
-ANY_OTHER_LANGUAGE = Language("other", "any other language", "any other language")
 
-# Keys 1-9 of the second menu, 0 for any other language.
-OTHER_LANGUAGE_BY_DIGIT = {str(i): lang for i, lang in enumerate(OTHER_LANGUAGES, start=1)} | {
-    "0": ANY_OTHER_LANGUAGE
-}
-LANGUAGE_NAMES = {lang.code: lang.english_name for lang in (*OTHER_LANGUAGES, ANY_OTHER_LANGUAGE)} | {
-    "en": "English",
-    "es": "Spanish",
-}
+def second_menu(languages: Sequence[str]) -> dict[str, str]:
+    """The second language menu's keys: 1-9 the line's other languages in order, 0 any other."""
+    others = [code for code in languages if code not in OPERATOR_LANGUAGES]
+    return dict(zip(SECOND_MENU_KEYS, others, strict=False)) | {"0": ANY_OTHER_LANGUAGE.code}

@@ -55,6 +55,11 @@ class Phrasebook:
             load_hints(catalog.parent / "speech_hints.toml"),
         )
 
+    @property
+    def hints_by_menu(self) -> dict[str, dict[str, list[str]]]:
+        """speech_hints.toml as read: menu, then language, then the words."""
+        return self._hints
+
     def hints(self, menu: str, language: str) -> list[str]:
         """Words a recogniser should expect at a menu, in one language."""
         return self._hints.get(menu, {}).get(language, [])

@@ -7,7 +7,8 @@ from xml.etree import ElementTree
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from ivr.journey import flow
+from ivr.journey.machine import CallRecord, Facts, State, Turn
+from ivr.journey.menus import MENUS, Menu
 from ivr.line import Line
 from ivr.prompts.catalog import Day, PromptText, Said, Time
 from ivr.rules.hours import LineStatus
@@ -103,9 +104,9 @@ def closed_message(status: LineStatus, language: str | None) -> list[Said]:
 def menu(
     response: VoiceResponse,
     speaker: Speaker,
-    menu: flow.Menu,
-    call: flow.CallRecord,
-    facts: flow.Facts,
+    menu: Menu,
+    call: CallRecord,
+    facts: Facts,
     action: str,
     before: Sequence[Said] = (),
 ) -> None:
@@ -124,14 +125,14 @@ def menu(
     if speech_language and hints:
         gather.attrs["hints"] = ", ".join(hints)
     speaker.say_all(gather, before)
-    speaker.say_all(gather, menu.prompt(call, facts))
+    speaker.say_all(gather, menu.prompt_said(call, facts))
 
 
 def render(
     line: Line,
-    call: flow.CallRecord,
-    turn: flow.Turn,
-    facts: flow.Facts,
+    call: CallRecord,
+    turn: Turn,
+    facts: Facts,
     status: LineStatus,
     url: Url,
     step: int,
@@ -139,23 +140,23 @@ def render(
     """Turn the flow's decision into the TwiML the caller hears next."""
     response = VoiceResponse()
     speaker = Speaker(line, call.language, url)
-    if turn.state in flow.MENUS:
+    if turn.state in MENUS:
         menu(
             response,
             speaker,
-            flow.MENUS[turn.state],
+            MENUS[turn.state],
             call,
             facts,
             url("/voice/gather", step=step),
             turn.said,
         )
-    elif turn.state == flow.QUEUED:
+    elif turn.state == State.QUEUED:
         speaker.say_all(response, turn.said)
         enqueue(response, speaker, line, call, url, step)
-    elif turn.state == flow.VOICEMAIL:
+    elif turn.state == State.VOICEMAIL:
         speaker.say_all(response, turn.said)
         voicemail(response, speaker, line, status, call.language, url, step)
-    elif turn.state == flow.GOODBYE:
+    elif turn.state == State.GOODBYE:
         speaker.say_all(response, [*turn.said, Said("goodbye")])
         response.hangup()
     return response
@@ -165,7 +166,7 @@ def enqueue(
     response: VoiceResponse,
     speaker: Speaker,
     line: Line,
-    call: flow.CallRecord,
+    call: CallRecord,
     url: Url,
     step: int,
 ) -> None:

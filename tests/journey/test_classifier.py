@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from ivr.cli.devtools import classifier_command
 from ivr.devtools.classifier_report import (
     LanguageAccuracy,
     accuracy_report,
-    classifier_command,
     read_utterances,
 )
 from ivr.journey.classifier import (

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from ivr.journey.languages import OTHER_LANGUAGE_BY_DIGIT
+from ivr.journey.languages import second_menu
 from ivr.line import Line
 from ivr.prompts.voices import load_voices
 from tests.conftest import Caller
 
 VOICES = load_voices(Path(__file__).resolve().parents[2] / "prompts" / "voices.toml")
 KEYS_TO_CHOOSE = {"en": ["1"], "es": ["2"]} | {
-    lang.code: ["3", digit] for digit, lang in OTHER_LANGUAGE_BY_DIGIT.items() if lang.code in VOICES
+    code: ["3", key] for key, code in second_menu(list(VOICES)).items() if code in VOICES
 }
 
 

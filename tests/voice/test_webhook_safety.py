@@ -17,8 +17,9 @@ from sqlalchemy.pool import NullPool
 from ivr import create_app
 from ivr.calls import store as call_store
 from ivr.config import PROJECT_ROOT, ConfigError, load_settings
-from ivr.journey import flow
+from ivr.journey.machine import State, Turn
 from ivr.models import Call, CallEvent
+from ivr.voice import turns
 from tests.conftest import AUTH_TOKEN, PUBLIC_URL, Caller, Twilio, settings_env, sign, the_call
 
 
@@ -96,7 +97,7 @@ def test_a_repeated_request_gets_the_same_answer_and_counts_once(app: Flask, cal
     with app.extensions["ivr.db"]() as session:
         assert [e.event for e in session.scalars(select(CallEvent))] == ["call_started", "digits_received"]
         call = session.scalar(select(Call))
-        assert call is not None and call.state == flow.CALLER_TYPE_MENU and call.step == 2
+        assert call is not None and call.state == State.CALLER_TYPE_MENU and call.step == 2
 
 
 def deliver_again_while_first_is_in_flight(
@@ -135,7 +136,7 @@ def test_two_deliveries_of_one_answer_at_the_same_moment_count_once(
     with app.extensions["ivr.db"]() as session:
         assert [e.event for e in session.scalars(select(CallEvent))] == ["call_started", "digits_received"]
         call = session.scalar(select(Call))
-        assert call is not None and call.state == flow.CALLER_TYPE_MENU and call.step == 2
+        assert call is not None and call.state == State.CALLER_TYPE_MENU and call.step == 2
         assert call.language == "es"
 
 
@@ -170,7 +171,7 @@ def test_the_end_of_a_call_is_recorded_even_when_a_step_lands_at_the_same_moment
         events = [e.event for e in session.scalars(select(CallEvent).order_by(CallEvent.id))]
         assert events == ["call_started", "digits_received", "call_ended"]
         call = session.scalar(select(Call))
-        assert call is not None and call.state == flow.ENDED and call.duration_seconds == 12
+        assert call is not None and call.state == State.ENDED and call.duration_seconds == 12
         assert call.language == "en" and call.outcome == "abandoned_in_menu"
 
 
@@ -201,10 +202,10 @@ def test_an_error_inside_a_call_apologises_and_queues_when_open(
     caller.call()
     caller.press("2")
 
-    def broken(*_args: object) -> flow.Turn:
+    def broken(*_args: object) -> Turn:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(flow, "advance", broken)
+    monkeypatch.setattr(turns, "advance", broken)
     caller.press("1")
     assert caller.heard()[0] == "Lo sentimos, tuvimos un problema de nuestro lado."
     caller.enqueue()
@@ -216,10 +217,10 @@ def test_an_error_when_closed_apologises_and_takes_a_message(
     caller = caller_at("2026-11-28T23:00:00-05:00")
     caller.call()
 
-    def broken(*_args: object) -> flow.Turn:
+    def broken(*_args: object) -> Turn:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(flow, "advance", broken)
+    monkeypatch.setattr(turns, "advance", broken)
     caller.press("1")
     assert "We are sorry, something went wrong on our side." in caller.heard()
     assert "Record" in caller.verbs()

@@ -1,0 +1,108 @@
+"""Voicemail: the caller's message recorded (the <Record> action) and kept (its recording callback)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Response, request
+from sqlalchemy import Connection
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.calls import store as call_store
+from ivr.calls import voicemail
+from ivr.calls.records import StoredCall
+from ivr.db import get_connection
+from ivr.journey import flow
+from ivr.journey.machine import InputKind, Outcome, State
+from ivr.line import current_line
+from ivr.voice import bp
+from ivr.voice.recovery import callback, caller_facing
+from ivr.voice.steps import (
+    Moment,
+    answered_again,
+    form_int,
+    load_call,
+    repeat_of_answered_step,
+    take_turn,
+    xml,
+)
+
+log = logging.getLogger(__name__)
+
+
+@bp.post("/voicemail/done")
+@caller_facing
+def voicemail_done() -> Response:
+    """The caller finished recording (or said nothing): save the message, thank them."""
+    connection, moment = get_connection(), Moment(current_line())
+    call = load_call(connection)
+    if call is None:
+        raise LookupError("a voicemail for a call with no record")
+    if repeat_of_answered_step(call):
+        return answered_again(connection)
+    recording_sid = voicemail.recording_sid_from(
+        request.form.get("RecordingUrl"), request.form.get("RecordingSid")
+    )
+    duration = 0 if request.args.get("empty") else form_int("RecordingDuration")
+    if recording_sid and duration > 0:
+        # Written with the step below, in one transaction: the message and its step land together.
+        voicemail.record(
+            connection,
+            call,
+            recording_sid,
+            request.form.get("RecordingUrl"),
+            duration,
+            moment.line.schedule,
+            moment.now,
+        )
+    else:
+        duration = 0
+    from_state = call.state
+    turn = flow.voicemail_recorded(call, duration)
+    return take_turn(connection, call, turn, moment, from_state, InputKind.SYSTEM, f"{duration} s")
+
+
+@bp.post("/voicemail/recording")
+@callback
+def voicemail_recording() -> Response:
+    """Twilio's recording callback: the message becomes a work item, once, even with no call record."""
+    status = request.form.get("RecordingStatus", "completed")
+    if status != "completed":
+        # "absent" is silence; anything else is a caller's message Twilio could not keep: say so loudly.
+        level = logging.WARNING if status == "absent" else logging.ERROR
+        log.log(level, "recording %s for call %s", status, request.form.get("CallSid", "?"))
+        return xml(VoiceResponse())
+    connection, moment = get_connection(), Moment(current_line())
+    recording_sid = voicemail.recording_sid_from(
+        request.form.get("RecordingUrl"), request.form.get("RecordingSid")
+    )
+    if not recording_sid:
+        log.error("recording callback without a recording id")
+        return xml(VoiceResponse())
+    call = load_call(connection) or call_with_no_record(connection, moment)
+    voicemail.record(
+        connection,
+        call,
+        recording_sid,
+        request.form.get("RecordingUrl"),
+        form_int("RecordingDuration") or None,
+        moment.line.schedule,
+        moment.now,
+    )
+    if form_int("RecordingDuration") > 0 and call.outcome in (None, Outcome.VOICEMAIL_EMPTY):
+        call.outcome = Outcome.VOICEMAIL
+    # The outcome is not a step: no other request can lose it, so this save cannot be refused.
+    call_store.save(connection, call)
+    return xml(VoiceResponse())
+
+
+def call_with_no_record(connection: Connection, moment: Moment) -> StoredCall:
+    """A record for a call the line lost (it failed to save), so its caller's message is kept."""
+    call = StoredCall.new(request.form.get("CallSid", ""), moment.now, State.ENDED)
+    if call_store.save(connection, call):
+        return call
+    # Another callback for the same call made it at the same moment: use that one.
+    made = load_call(connection)
+    if made is None:
+        raise LookupError("the call's record could neither be made nor found")
+    return made
