@@ -1,15 +1,20 @@
-"""The line's database engine: what it hands back is what was asked, on SQLite and PostgreSQL."""
+"""The line's database: what the engine hands back, and the connection or session each request gets."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH, MAX_CACHED_STATEMENT_PARAMS
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import Session
 
+from ivr.db import get_session
+from ivr.journey.machine import State
+from ivr.models import Call
 from tests.conftest import Caller
 
 
@@ -55,3 +60,38 @@ def test_every_statement_of_a_call_is_one_psycopg_keeps_converted(app: Flask) ->
     for statement, parameters in sent:
         assert len(statement.encode()) <= MAX_CACHED_STATEMENT_LENGTH, statement[:200]
         assert parameters <= MAX_CACHED_STATEMENT_PARAMS, statement[:200]
+
+
+def test_a_page_has_one_session_for_its_request_closed_and_rolled_back_after(app: Flask) -> None:
+    seen: list[Session] = []
+
+    def page() -> str:
+        session = get_session()
+        assert get_session() is session  # the same session however often a page asks
+        seen.append(session)
+        session.add(Call(call_sid="CA" + "6" * 32, started_at=datetime.now(UTC), state=State.ENDED))
+        session.flush()  # written, never committed
+        assert session.in_transaction()
+        return "ok"
+
+    app.add_url_rule("/page", view_func=page)
+    client = app.test_client()
+    assert client.get("/page").status_code == 200
+    assert client.get("/page").status_code == 200  # the same call again: the first was rolled back
+    first, second = seen
+    assert first is not second and not first.in_transaction() and not second.in_transaction()
+    with app.extensions["ivr.db"]() as session:
+        assert session.scalar(select(func.count()).select_from(Call)) == 0
+
+
+def test_a_webhook_takes_the_connection_and_never_opens_a_session(app: Flask) -> None:
+    opened: list[str] = []
+
+    @app.teardown_request
+    def note_what_was_opened(_error: BaseException | None) -> None:
+        opened.extend(name for name in ("db_connection", "db_session") if name in g)
+
+    caller = Caller(app.test_client())
+    caller.call()
+    caller.press("1")
+    assert opened == ["db_connection", "db_connection"]
