@@ -81,7 +81,8 @@ class MenuWords:
 
     def __init__(self, data: Mapping[str, Mapping[str, object]], path: Path) -> None:
         self.path = path
-        self._phrases: dict[str, dict[str, list[str]]] = {}  # entry name -> language -> phrases
+        # entry name -> language -> its phrases, normalized once here rather than at every answer
+        self._phrases: dict[str, dict[str, list[_Entry]]] = {}
         self._numbers: dict[str, list[_Entry]] = {}
         self._key_words: dict[str, list[_Entry]] = {}
         self._lines = _Lines(path.read_text(encoding="utf-8") if path.exists() else "")
@@ -111,7 +112,7 @@ class MenuWords:
             for name, by_language in dict(data.get(section, {})).items():
                 table = self._table(f"{section}.{name}", by_language)
                 self._phrases[f"{section}.{name}"] = {
-                    language: self._list(f"{section}.{name}", language, words)
+                    language: _entries(f"{section}.{name}", self._list(f"{section}.{name}", language, words))
                     for language, words in table.items()
                 }
         names = self._table("language_names", data.get("language_names", {}))
@@ -196,7 +197,7 @@ class MenuWords:
         languages = self._languages(language)
         for name in names:
             for code in languages:
-                entries += _entries(name, self._phrases.get(name, {}).get(code, ()))
+                entries += self._phrases.get(name, {}).get(code, [])
         return set(_find(normalize(text).split(), entries)[0])
 
     def language_named(self, text: str) -> str | None:
