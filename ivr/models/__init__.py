@@ -5,5 +5,29 @@ Every model is imported here, so that `Base.metadata` knows every table wherever
 
 from ivr.models.base import Base
 from ivr.models.calls import Call, CallEvent, QueueEntry, Voicemail
+from ivr.models.people import (
+    AuditEntry,
+    Connection,
+    Disposition,
+    Operator,
+    OperatorState,
+    Reach,
+    Role,
+    User,
+)
 
-__all__ = ["Base", "Call", "CallEvent", "QueueEntry", "Voicemail"]
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Call",
+    "CallEvent",
+    "Connection",
+    "Disposition",
+    "Operator",
+    "OperatorState",
+    "QueueEntry",
+    "Reach",
+    "Role",
+    "User",
+    "Voicemail",
+]

@@ -137,5 +137,11 @@ class Voicemail(Base):
     work_on: Mapped[date] = mapped_column(Date, index=True)
     status: Mapped[str] = mapped_column(String(20), default="new", index=True)
     supervisor_alerted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The operators' work on it: one claims it (never two at once), follows up and closes it.
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    follow_up: Mapped[str | None] = mapped_column(String(30))
+    follow_up_notes: Mapped[str | None] = mapped_column(Encrypted)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     call: Mapped[Call] = relationship(back_populates="voicemails")
