@@ -23,18 +23,32 @@ from ivr.journey.machine import (
 from ivr.journey.subjects import CallerType, Subject
 from ivr.prompts.catalog import Digits, Said
 
+SAFETY_NOTICE = "safety_notice"  # said once in every call, before any menu past the language
+
 if TYPE_CHECKING:
     from ivr.rules.field_offices import FieldOffice
 
 
 def hand_off(call: CallRecord, facts: Facts, said: Sequence[Said] = ()) -> Turn:
-    """Send the caller to a live operator when the line is open, else to voicemail."""
+    """Send the caller to a live operator when the line is open, else to voicemail.
+
+    A caller who never chose a language (silence, an interpreter, a person asked for at once) has
+    not heard the safety notice yet: they hear it first, in English and Spanish, like the greeting.
+    """
+    notice = [] if call.language else [Said(SAFETY_NOTICE, language="en"), Said(SAFETY_NOTICE, language="es")]
     target = State.QUEUED if facts.line_open else State.VOICEMAIL
     return Turn(
         target,
-        list(said),
+        [*notice, *said],
         result="line open: to the queue" if facts.line_open else "line closed: to voicemail",
     )
+
+
+def person_asked_for(call: CallRecord, facts: Facts) -> Turn:
+    """0 or "operator" at any menu: a person now (or voicemail when the line is closed)."""
+    turn = hand_off(call, facts)
+    turn.result = "asked for a person; " + turn.result
+    return turn
 
 
 def to_operator(call: CallRecord, facts: Facts) -> Turn:
@@ -49,7 +63,7 @@ def choose_language(call: CallRecord, facts: Facts, language: str) -> Turn:
     if language == ANY_OTHER_LANGUAGE.code:
         return choose_interpreter(call, facts, language)
     call.language = language
-    said = [Said("safety_notice")]
+    said = [Said(SAFETY_NOTICE)]
     if language not in facts.heard_languages:
         said.append(Said("keypad_only_notice"))
     result = f"language {language}"
@@ -119,7 +133,8 @@ def subject_in_words(call: CallRecord, event: Event, facts: Facts) -> Turn | Non
     # Two separate doubts: the recogniser unsure of the words, or the words unsure of the subject.
     # Either one sends the caller to confirm by keypad.
     confidence = found.confidence
-    heard_clearly = event.confidence is None or event.confidence >= RECOGNITION_FLOOR
+    # A recogniser that gave no readable confidence vouches for nothing: that is doubtful too.
+    heard_clearly = event.confidence is not None and event.confidence >= RECOGNITION_FLOOR
     if heard_clearly and confidence >= facts.confidence_threshold:
         call.subject, call.subject_source, call.subject_confidence = found.subject, "speech", confidence
         return after_subject(call, facts)

@@ -284,10 +284,15 @@ MENUS: dict[State, Menu] = {
 # --- Answers at a menu -----------------------------------------------------------------------
 
 
+PERSON_KEY = "0"  # at every menu where 0 is not an option itself: a person (call-flow.md)
+
+
 def _by_keys(menu: Menu, call: CallRecord, keys: str, facts: Facts) -> Turn | None:
     option = menu.option_for(keys, facts)
     if option is not None:
         return menu.choose(call, option, facts)
+    if keys.rstrip("#") == PERSON_KEY:
+        return answers.person_asked_for(call, facts)
     return menu.keys(call, keys, facts) if menu.keys else None
 
 
@@ -308,6 +313,10 @@ def _by_words(menu: Menu, call: CallRecord, event: Event, facts: Facts) -> Turn 
         turn = menu.choose(call, chosen[0], facts)
         turn.result += " (speech)"
         return turn
+    # "Operator", "a person, please": only when that is all the caller said, so that "a person
+    # hit me" still reaches the classifier.
+    if facts.words.only(event.speech, call.language, [OPERATOR]):
+        return answers.person_asked_for(call, facts)
     return menu.words(call, event, facts) if menu.words else None
 
 

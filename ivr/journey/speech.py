@@ -16,7 +16,7 @@ from pathlib import Path
 
 # Chinese is written without spaces: each character is a word of its own for matching.
 _CJK = re.compile("([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])")
-_SECTIONS = ("numbers", "key_words", "answers", "caller_types", "language_names")
+_SECTIONS = ("numbers", "key_words", "request_words", "answers", "caller_types", "language_names")
 
 
 class WordsError(ValueError):
@@ -85,6 +85,7 @@ class MenuWords:
         self._phrases: dict[str, dict[str, list[_Entry]]] = {}
         self._numbers: dict[str, list[_Entry]] = {}
         self._key_words: dict[str, list[_Entry]] = {}
+        self._request_words: dict[str, list[_Entry]] = {}
         self._lines = _Lines(path.read_text(encoding="utf-8") if path.exists() else "")
         unknown = set(data) - set(_SECTIONS)
         if unknown:
@@ -108,6 +109,8 @@ class MenuWords:
             ]
         for language, words in dict(data.get("key_words", {})).items():
             self._key_words[language] = _entries("", self._list("key_words", language, words))
+        for language, words in dict(data.get("request_words", {})).items():
+            self._request_words[language] = _entries("", self._list("request_words", language, words))
         for section in ("answers", "caller_types"):
             for name, by_language in dict(data.get(section, {})).items():
                 table = self._table(f"{section}.{name}", by_language)
@@ -200,6 +203,19 @@ class MenuWords:
                 entries += self._phrases.get(name, {}).get(code, [])
         return set(_find(normalize(text).split(), entries)[0])
 
+    def only(self, text: str, language: str | None, names: Iterable[str]) -> bool:
+        """Whether the answer is one of the named entries and nothing else but the words around a
+        request ("I want to speak to an operator, please"): "a person hit me" is not a request."""
+        tokens = normalize(text).split()
+        entries = [
+            e
+            for name in names
+            for code in self._languages(language)
+            for e in self._phrases.get(name, {}).get(code, [])
+        ]
+        found, used = _find(tokens, [*entries, *self._for(self._request_words, language)])
+        return any(found) and all(used)
+
     def language_named(self, text: str) -> str | None:
         """The language a caller names, in any language; None if none or several."""
         found = set(_find(normalize(text).split(), self._language_names)[0])
@@ -211,8 +227,9 @@ class MenuWords:
         for language in speech_languages:
             if language not in self._numbers:
                 gaps.append(f"{self.path}: {language} has no [numbers.{language}]")
-            if language not in self._key_words:
-                gaps.append(f"{self.path}: [key_words] has no {language} list")
+            for section, table in (("key_words", self._key_words), ("request_words", self._request_words)):
+                if language not in table:
+                    gaps.append(f"{self.path}: [{section}] has no {language} list")
             for name in sorted(set(entries)):
                 if language not in self._phrases.get(name, {}):
                     gaps.append(f"{self.path}: [{name}] has no {language} list")

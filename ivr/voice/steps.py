@@ -75,7 +75,9 @@ def answered_again(connection: Connection) -> Response:
 def redacted(state: str, event: Event) -> tuple[InputKind, str | None]:
     """What the timeline keeps of an answer: menu keys as pressed; A-numbers, ZIPs and words redacted."""
     if event.kind is Heard.SPEECH:
-        return InputKind.SPEECH, f"[speech, {len(event.speech.split())} words]"
+        # The recogniser's confidence is kept with the step: why the line believed the words or not.
+        heard = "unknown" if event.confidence is None else f"{event.confidence:.2f}"
+        return InputKind.SPEECH, f"[speech, {len(event.speech.split())} words, confidence {heard}]"
     if event.kind is Heard.DIGITS:
         if state in SENSITIVE_ENTRY and len(event.digits.strip("*#")) > 1:
             return InputKind.DTMF, f"[{len(event.digits.strip('*#'))} digits]"

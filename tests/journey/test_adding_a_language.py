@@ -36,6 +36,7 @@ GERMAN_WORDS = {
 }
 GERMAN_LISTS = {
     "key_words": ["option", "nummer", "die", "taste"],
+    "request_words": ["ich", "möchte", "will", "mit", "einem", "einer", "sprechen", "bitte"],
     "answers.yes": ["ja", "richtig", "genau"],
     "answers.no": ["nein", "falsch"],
     "answers.skip": ["überspringen", "ohne nummer"],

@@ -258,7 +258,7 @@ def test_subject_timeline_redacts_speech(app: Flask, caller: Caller) -> None:
     caller.press("1")
     caller.say("a guard hit me")
     logged = [e.value for e in events(app, caller)]
-    assert "[speech, 4 words]" in logged
+    assert "[speech, 4 words, confidence 0.92]" in logged  # the recogniser's confidence is kept too
     assert not any(value and "guard" in value for value in logged)
 
 

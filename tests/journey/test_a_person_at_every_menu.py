@@ -1,0 +1,92 @@
+"""A caller can ask for a person at any menu, and every caller hears the safety notice first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+from sqlalchemy import select
+
+from ivr.models import Call, CallEvent
+from tests.conftest import Caller, the_call
+
+CLOSED = "2026-11-28T23:00:00-05:00"  # a Saturday night
+
+
+def test_pressing_0_at_the_caller_type_menu_reaches_the_queue(caller: Caller) -> None:
+    caller.call()
+    caller.press("1")
+    caller.press("0")
+    caller.enqueue()
+
+
+def test_saying_operator_at_the_subject_menu_reaches_the_queue_in_spanish(caller: Caller) -> None:
+    caller.call()
+    caller.press("2")
+    caller.press("1")
+    caller.say("quiero hablar con una persona por favor")
+    caller.enqueue()
+
+
+def test_a_sentence_naming_a_person_is_still_a_reason_not_a_request(app: Flask, caller: Caller) -> None:
+    caller.call()
+    caller.press("1")
+    caller.press("1")
+    caller.say("a person here hit me", confidence="0.95")
+    assert the_call(app, caller).subject == "assault"
+
+
+def test_pressing_0_at_the_language_menu_says_the_safety_notice_first(caller: Caller) -> None:
+    caller.call()
+    caller.press("0")
+    assert "call 9 1 1" in caller.heard_text() and "llame al 9 1 1" in caller.heard_text()
+    caller.enqueue()
+
+
+def test_a_caller_who_never_answers_hears_the_safety_notice_before_the_operator(caller: Caller) -> None:
+    caller.call()
+    for _ in range(3):
+        caller.silence()
+    assert "call 9 1 1" in caller.heard_text()
+    caller.enqueue()
+
+
+def test_0_when_closed_takes_a_message(caller_at: Callable[..., Caller]) -> None:
+    caller = caller_at(CLOSED)
+    caller.call()
+    caller.press("1")
+    caller.press("0")
+    assert "Record" in caller.verbs()
+
+
+def test_pressing_0_is_logged_as_asking_for_a_person(app: Flask, caller: Caller) -> None:
+    caller.call()
+    caller.press("1")
+    caller.press("0")
+    with app.extensions["ivr.db"]() as session:
+        call = session.scalar(select(Call).where(Call.call_sid == caller.call_sid))
+        assert call is not None
+        last = session.scalars(select(CallEvent).where(CallEvent.call_id == call.id)).all()[-1]
+        assert last.result.startswith("asked for a person")
+
+
+def test_words_heard_without_a_confidence_are_confirmed_by_key(app: Flask, caller: Caller) -> None:
+    caller.call()
+    caller.press("1")
+    caller.press("1")
+    caller.say("a guard hit me", confidence="")
+    assert the_call(app, caller).state == "subject_confirm"
+
+
+def test_the_timeline_keeps_the_recognisers_confidence_or_says_it_had_none(
+    app: Flask, caller: Caller
+) -> None:
+    caller.call()
+    caller.press("1")
+    caller.press("1")
+    caller.say("banana purple", confidence="")
+    with app.extensions["ivr.db"]() as session:
+        call = session.scalar(select(Call).where(Call.call_sid == caller.call_sid))
+        assert call is not None
+        values = [event.value for event in call.events]
+    assert "[speech, 2 words, confidence unknown]" in values
