@@ -30,6 +30,7 @@ class Settings:
     fixed_time: datetime | None
     schedule_path: Path
     field_offices_path: Path
+    outside_routes_path: Path
     voices_path: Path
     prompt_catalog_path: Path
     audio_path: Path
@@ -177,6 +178,9 @@ def load_settings(environ: dict[str, str] | None = None, instance_path: Path | N
         data_keys=tuple(k.strip() for k in data_keys),
         fixed_time=_parse_fixed_time(environ.get("IVR_FIXED_TIME", ""), env),
         schedule_path=Path(environ.get("IVR_SCHEDULE", PROJECT_ROOT / "schedules" / "hours.toml")),
+        outside_routes_path=Path(
+            environ.get("IVR_OUTSIDE_ROUTES", PROJECT_ROOT / "schedules" / "outside_routes.toml")
+        ),
         field_offices_path=Path(
             environ.get("IVR_FIELD_OFFICES", PROJECT_ROOT / "schedules" / "field_offices.toml")
         ),

@@ -19,6 +19,7 @@ from ivr.prompts.audio import AudioBook
 from ivr.prompts.phrasebook import Phrasebook
 from ivr.rules.field_offices import FieldOffices
 from ivr.rules.hours import Schedule
+from ivr.rules.outside_routes import OutsideRoute, load_outside_routes
 from ivr.rules.places import COVERED_STATES
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ class Line:
     settings: Settings
     schedule: Schedule
     offices: FieldOffices
+    outside_routes: dict[str, OutsideRoute]
     phrasebook: Phrasebook
     words: MenuWords
 
@@ -38,6 +40,7 @@ class Line:
             settings,
             Schedule.load(settings.schedule_path),
             FieldOffices.load(settings.field_offices_path),
+            load_outside_routes(settings.outside_routes_path),
             Phrasebook.load(settings.prompt_catalog_path, settings.voices_path, settings.locales_path),
             MenuWords.load(settings.prompt_catalog_path.parent / "menu_words.toml"),
         )
@@ -49,6 +52,11 @@ class Line:
     @cached_property
     def recent_waits(self) -> RecentWaits:
         return RecentWaits()
+
+    @cached_property
+    def outside_phone(self) -> str | None:
+        """The number callers are told of for reporting outside the facility (the file's first)."""
+        return next((route.phone for route in self.outside_routes.values()), None)
 
     @cached_property
     def languages(self) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from ivr.clock import line_now
 from ivr.rules.data_files import ScheduleError
 from ivr.rules.hours import WEEKDAYS, Change, LineStatus, Schedule
+from ivr.rules.outside_routes import OutsideRouteError, load_outside_routes
 
 _CLOSED_BECAUSE = {
     "after_hours": "outside operating hours",
@@ -99,6 +100,16 @@ def hours_check_command() -> None:
         holidays += f" (open anyway on {', '.join(sorted(schedule.keep_open_on))})"
     click.echo(f"  Holidays: {holidays}")
     click.echo(f"  Closures: {len(schedule.closures)}; short days: {len(schedule.short_days)}")
+    # The numbers callers hear beside the hours: the routes outside the facility.
+    routes_path = current_app.config["IVR"].outside_routes_path
+    try:
+        routes = load_outside_routes(routes_path)
+    except OutsideRouteError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"OK: {routes_path} is valid.")
+    for route in routes.values():
+        checked = "verified" if route.verified else "NOT VERIFIED: check it against its source"
+        click.echo(f"  {route.name}: {route.phone} ({checked}; source: {route.source})")
 
 
 def describe_status(status: LineStatus, zone: ZoneInfo) -> str:

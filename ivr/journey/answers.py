@@ -35,13 +35,24 @@ def hand_off(call: CallRecord, facts: Facts, said: Sequence[Said] = ()) -> Turn:
     A caller who never chose a language (silence, an interpreter, a person asked for at once) has
     not heard the safety notice yet: they hear it first, in English and Spanish, like the greeting.
     """
-    notice = [] if call.language else [Said(SAFETY_NOTICE, language="en"), Said(SAFETY_NOTICE, language="es")]
+    notice = [] if call.language else [*safety_notices(facts, "en"), *safety_notices(facts, "es")]
     target = State.QUEUED if facts.line_open else State.VOICEMAIL
     return Turn(
         target,
         [*notice, *said],
         result="line open: to the queue" if facts.line_open else "line closed: to voicemail",
     )
+
+
+def safety_notices(facts: Facts, language: str | None = None) -> list[Said]:
+    """911 and staff, then a route outside the facility: a caller abused by staff needs one."""
+    said = [Said(SAFETY_NOTICE, language=language)]
+    if facts.outside_phone:
+        # The ten digits a caller dials inside the U.S., read one at a time.
+        said.append(
+            Said("outside_route_notice", {"phone": Digits(facts.outside_phone[-10:])}, language=language)
+        )
+    return said
 
 
 def person_asked_for(call: CallRecord, facts: Facts) -> Turn:
@@ -63,7 +74,7 @@ def choose_language(call: CallRecord, facts: Facts, language: str) -> Turn:
     if language == ANY_OTHER_LANGUAGE.code:
         return choose_interpreter(call, facts, language)
     call.language = language
-    said = [Said(SAFETY_NOTICE)]
+    said = [*safety_notices(facts), Said("person_anytime")]
     if language not in facts.heard_languages:
         said.append(Said("keypad_only_notice"))
     result = f"language {language}"

@@ -151,6 +151,7 @@ class Facts:
     words: MenuWords
     languages: tuple[str, ...] = ("en", "es")  # the line's, in voices.toml's order: the menus' order
     heard_languages: frozenset[str] = frozenset({"en", "es"})  # speech recognised; others keypad-only
+    outside_phone: str | None = None  # a route outside the facility (schedules/outside_routes.toml)
 
 
 @dataclass

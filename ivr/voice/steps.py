@@ -53,6 +53,7 @@ class Moment:
             words=line.words,
             languages=line.languages,
             heard_languages=line.heard_languages,
+            outside_phone=line.outside_phone,
         )
 
 

@@ -90,3 +90,21 @@ def test_the_timeline_keeps_the_recognisers_confidence_or_says_it_had_none(
         assert call is not None
         values = [event.value for event in call.events]
     assert "[speech, 2 words, confidence unknown]" in values
+
+
+def test_after_the_language_a_caller_hears_a_route_outside_the_facility_and_the_0_key(caller: Caller) -> None:
+    caller.call()
+    caller.press("2")
+    heard = caller.heard_text()
+    assert "Inspector General de Seguridad Nacional al 8, 0, 0, 3, 2, 3, 8, 6, 0, 3" in heard
+    assert "puede oprimir 0 para hablar con una persona" in heard
+    # In that order: 911 and staff, the outside route, then how to reach a person.
+    assert heard.index("9 1 1") < heard.index("Inspector General") < heard.index("oprimir 0")
+
+
+def test_a_caller_who_presses_0_at_once_hears_the_outside_route_in_both_languages(caller: Caller) -> None:
+    caller.call()
+    caller.press("0")
+    heard = caller.heard_text()
+    assert "Homeland Security Inspector General's hotline" in heard
+    assert "Inspector General de Seguridad Nacional" in heard
