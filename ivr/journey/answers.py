@@ -20,7 +20,7 @@ from ivr.journey.machine import (
     State,
     Turn,
 )
-from ivr.journey.subjects import CallerType, Subject
+from ivr.journey.subjects import URGENT_SUBJECTS, CallerType, Subject
 from ivr.prompts.catalog import Digits, Said
 
 SAFETY_NOTICE = "safety_notice"  # said once in every call, before any menu past the language
@@ -36,6 +36,9 @@ def hand_off(call: CallRecord, facts: Facts, said: Sequence[Said] = ()) -> Turn:
     not heard the safety notice yet: they hear it first, in English and Spanish, like the greeting.
     """
     notice = [] if call.language else [*safety_notices(facts, "en"), *safety_notices(facts, "es")]
+    if not facts.line_open and call.subject in URGENT_SUBJECTS:
+        # Nobody will hear this message tonight: say so, and the routes that work now, again.
+        notice += [Said("urgent_after_hours"), *(safety_notices(facts)[1:] if call.language else [])]
     target = State.QUEUED if facts.line_open else State.VOICEMAIL
     return Turn(
         target,
@@ -74,7 +77,7 @@ def choose_language(call: CallRecord, facts: Facts, language: str) -> Turn:
     if language == ANY_OTHER_LANGUAGE.code:
         return choose_interpreter(call, facts, language)
     call.language = language
-    said = [*safety_notices(facts), Said("person_anytime")]
+    said = [*safety_notices(facts), Said("person_anytime" if facts.line_open else "person_anytime_closed")]
     if language not in facts.heard_languages:
         said.append(Said("keypad_only_notice"))
     result = f"language {language}"

@@ -66,6 +66,7 @@ class Menu:
     say: Callable[[Menu, CallRecord, Facts], list[Said]] | None = None  # other than `prompt` alone
     beyond: str = ""  # for the printed table: what `keys` and `words` take
     keypad_prompt: str | None = None  # the prompt where the caller's language cannot be heard
+    closed_prompt: str | None = None  # the prompt when the operators are not working
     repeatable: bool = True
     options_from: Callable[[tuple[str, ...]], tuple[Option, ...]] | None = None  # from the languages
     by_key: dict[str, Option] = field(init=False, repr=False, compare=False)
@@ -86,7 +87,8 @@ class Menu:
         if self.say is not None:
             return self.say(self, call, facts)
         heard = call.language is None or call.language in facts.heard_languages
-        said = [Said(self.prompt if heard or self.keypad_prompt is None else self.keypad_prompt)]
+        key = self.prompt if heard or self.keypad_prompt is None else self.keypad_prompt
+        said = [Said(self.closed_prompt if self.closed_prompt and not facts.line_open else key)]
         return [*said, Said("repeat_hint")] if self.repeatable else said
 
 
@@ -109,7 +111,9 @@ def _other_language_prompt(menu: Menu, call: CallRecord, facts: Facts) -> list[S
         for option in menu.options_for(facts)
         if option.value != ANY_OTHER_LANGUAGE.code
     ]
-    return offers + [Said("other_language_any", language="en"), Said("other_language_any", language="es")]
+    # After hours nobody is there to bring in an interpreter now: a message is what is on offer.
+    anyone = "other_language_any" if facts.line_open else "other_language_any_closed"
+    return offers + [Said(anyone, language="en"), Said(anyone, language="es")]
 
 
 def _subject_confirm_prompt(menu: Menu, call: CallRecord, facts: Facts) -> list[Said]:
@@ -276,6 +280,7 @@ MENUS: dict[State, Menu] = {
             (Option("1", "operator", words=(OPERATOR, YES)), Option("2", "end", words=(NO,))),
             _by_action({"operator": answers.to_operator, "end": answers.end_with_information}),
             answers.to_operator,
+            closed_prompt="operator_offer_closed",
         ),
     )
 }
@@ -411,14 +416,14 @@ def declaration_problems(
             "voices.toml: the second language menu has keys 1-9: at most 9 languages after en, es"
         )
     for menu in menus.values():
-        for key in (menu.prompt, menu.keypad_prompt, *(o.prompt for o in menu.options)):
+        for key in (menu.prompt, menu.keypad_prompt, menu.closed_prompt, *(o.prompt for o in menu.options)):
             if key is not None and key not in english:
                 problems.append(f"{menu.state}: prompt {key!r} is not in prompts/catalog.toml")
-        if menu.say is None and menu.prompt in english:
-            for option in menu.options:
+        for prompt in (menu.prompt, menu.keypad_prompt, menu.closed_prompt) if menu.say is None else ():
+            for option in menu.options if prompt in english else ():
                 spoken = "star" if option.key == "*" else option.key
-                if f"press {spoken}" not in english[menu.prompt]:
-                    problems.append(f"{menu.state}: prompt {menu.prompt!r} never says 'press {spoken}'")
+                if f"press {spoken}" not in english[prompt]:  # type: ignore[index]
+                    problems.append(f"{menu.state}: prompt {prompt!r} never says 'press {spoken}'")
         takes_words = menu.words is not None or any(option.words for option in menu.options)
         for language in sorted(speech_languages):
             if takes_words and menu.options and not hints.get(menu.state, {}).get(language):

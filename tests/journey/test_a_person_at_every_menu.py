@@ -108,3 +108,52 @@ def test_a_caller_who_presses_0_at_once_hears_the_outside_route_in_both_language
     heard = caller.heard_text()
     assert "Homeland Security Inspector General's hotline" in heard
     assert "Inspector General de Seguridad Nacional" in heard
+
+
+# --- After hours, nobody promises what nobody is there to do ----------------------------------
+
+
+def test_after_hours_0_is_offered_as_a_message_not_a_person(caller_at: Callable[..., Caller]) -> None:
+    caller = caller_at(CLOSED)
+    caller.call()
+    caller.press("1")
+    heard = caller.heard_text()
+    assert "press 0 to leave a message for the operators" in heard
+    assert "speak with a person" not in heard
+
+
+def test_after_hours_the_second_language_menu_promises_no_interpreter_now(
+    caller_at: Callable[..., Caller],
+) -> None:
+    caller = caller_at(CLOSED)
+    caller.call()
+    caller.press("3")
+    heard = caller.heard_text()
+    assert "to leave a message. An operator will have it interpreted." in heard
+    assert "an operator will bring in an interpreter" not in heard
+
+
+def test_an_urgent_report_after_hours_hears_it_is_read_first_and_the_routes_again(
+    caller_at: Callable[..., Caller],
+) -> None:
+    caller = caller_at(CLOSED)
+    caller.call()
+    caller.press("2")
+    caller.press("1")
+    caller.press("1")  # assault
+    heard = caller.heard_text()
+    assert "Las denuncias urgentes se leen primero" in heard
+    assert "Inspector General de Seguridad Nacional" in heard
+    assert "Record" in caller.verbs()
+
+
+def test_a_general_question_after_hours_goes_to_voicemail_without_the_urgent_notice(
+    caller_at: Callable[..., Caller],
+) -> None:
+    caller = caller_at(CLOSED)
+    caller.call()
+    caller.press("1")
+    caller.press("4")
+    caller.press("9")  # anything else
+    assert "Urgent reports are read first" not in caller.heard_text()
+    assert "Record" in caller.verbs()
