@@ -21,7 +21,7 @@ from ivr.journey.machine import (
     Turn,
 )
 from ivr.journey.subjects import URGENT_SUBJECTS, CallerType, Subject
-from ivr.prompts.catalog import Digits, Said
+from ivr.prompts.catalog import PHONE_GROUPS, Digits, Said
 
 SAFETY_NOTICE = "safety_notice"  # said once in every call, before any menu past the language
 
@@ -53,7 +53,11 @@ def safety_notices(facts: Facts, language: str | None = None) -> list[Said]:
     if facts.outside_phone:
         # The ten digits a caller dials inside the U.S., read one at a time.
         said.append(
-            Said("outside_route_notice", {"phone": Digits(facts.outside_phone[-10:])}, language=language)
+            Said(
+                "outside_route_notice",
+                {"phone": Digits(facts.outside_phone[-10:], PHONE_GROUPS)},
+                language=language,
+            )
         )
     return said
 
@@ -254,10 +258,21 @@ def offices_said(
         name = facts.offices.office_name(office, language)
         if office.phone:
             # The ten digits a caller dials inside the U.S., without the country code.
-            said.append(Said("field_office_phone", {"office": name, "phone": Digits(office.phone[-10:])}))
+            said.append(
+                Said(
+                    "field_office_phone", {"office": name, "phone": Digits(office.phone[-10:], PHONE_GROUPS)}
+                )
+            )
         else:
             said.append(Said("field_office_no_phone", {"office": name}))
     return said
+
+
+def offices_again(call: CallRecord, facts: Facts) -> list[Said]:
+    """`*` after the offices' numbers: the numbers again, not only the question after them."""
+    names = (call.field_office or "").split(", ")
+    offices = [office for office in facts.offices.offices if office.name in names]
+    return offices_said(facts, offices, None, call.language or "en")
 
 
 def office_not_found(call: CallRecord) -> Turn:

@@ -67,6 +67,7 @@ class Menu:
     beyond: str = ""  # for the printed table: what `keys` and `words` take
     keypad_prompt: str | None = None  # the prompt where the caller's language cannot be heard
     closed_prompt: str | None = None  # the prompt when the operators are not working
+    repeat: Callable[[CallRecord, Facts], list[Said]] | None = None  # said again before the prompt on *
     repeatable: bool = True
     options_from: Callable[[tuple[str, ...]], tuple[Option, ...]] | None = None  # from the languages
     by_key: dict[str, Option] = field(init=False, repr=False, compare=False)
@@ -281,6 +282,7 @@ MENUS: dict[State, Menu] = {
             _by_action({"operator": answers.to_operator, "end": answers.end_with_information}),
             answers.to_operator,
             closed_prompt="operator_offer_closed",
+            repeat=answers.offices_again,
         ),
     )
 }
@@ -333,7 +335,8 @@ def advance(call: CallRecord, event: Event, facts: Facts) -> Turn:
 
     turn: Turn | None = None
     if event.kind is Heard.DIGITS and event.digits == "*" and not menu.entry:
-        turn = Turn(menu.state, event=EventKind.REPEAT_REQUESTED, result="menu repeated")
+        again = menu.repeat(call, facts) if menu.repeat else []
+        turn = Turn(menu.state, again, event=EventKind.REPEAT_REQUESTED, result="menu repeated")
     elif event.kind is Heard.DIGITS:
         turn = _by_keys(menu, call, event.digits, facts)
     elif event.kind is Heard.SPEECH:

@@ -37,9 +37,13 @@ class Said:
 # Values that are formatted for the caller's language when spoken, not when decided.
 @dataclass(frozen=True)
 class Digits:
-    """A number read back one digit at a time."""
+    """A number read back one digit at a time, in groups where a caller writes it down in groups."""
 
     number: str
+    groups: tuple[int, ...] = ()  # e.g. (3, 3, 4): a U.S. phone number, a pause between groups
+
+
+PHONE_GROUPS = (3, 3, 4)  # how a caller writes a U.S. number down: area code, exchange, line
 
 
 @dataclass(frozen=True)

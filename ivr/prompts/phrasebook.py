@@ -80,7 +80,7 @@ class Phrasebook:
     def value(self, value: object, language: str) -> str:
         """Format one placeholder's value for the language: digits, dates, times, nested prompts."""
         if isinstance(value, Digits):
-            return self.digits(value.number)
+            return self.digits(value.number, value.groups)
         if isinstance(value, PromptText):
             return self.text(value.key, language)
         if isinstance(value, Day):
@@ -137,6 +137,16 @@ class Phrasebook:
             self.time(moment, language)
 
     @staticmethod
-    def digits(number: str) -> str:
-        """Spell a number one digit at a time; the voice says each digit in its own language."""
-        return ", ".join(c for c in number if c.isdigit())
+    def digits(number: str, groups: tuple[int, ...] = ()) -> str:
+        """Spell a number one digit at a time; the voice says each digit in its own language.
+
+        Groups ("2, 1, 3. 5, 5, 5. 0, 1, 0, 0") end in a full stop: a pause to write them down.
+        """
+        digits = [c for c in number if c.isdigit()]
+        if sum(groups) != len(digits):
+            return ", ".join(digits)
+        spans, start = [], 0
+        for size in groups:
+            spans.append(", ".join(digits[start : start + size]))
+            start += size
+        return ". ".join(spans)

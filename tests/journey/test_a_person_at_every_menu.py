@@ -96,7 +96,7 @@ def test_after_the_language_a_caller_hears_a_route_outside_the_facility_and_the_
     caller.call()
     caller.press("2")
     heard = caller.heard_text()
-    assert "Inspector General de Seguridad Nacional al 8, 0, 0, 3, 2, 3, 8, 6, 0, 3" in heard
+    assert "Inspector General de Seguridad Nacional al 8, 0, 0. 3, 2, 3. 8, 6, 0, 3" in heard
     assert "puede oprimir 0 para hablar con una persona" in heard
     # In that order: 911 and staff, the outside route, then how to reach a person.
     assert heard.index("9 1 1") < heard.index("Inspector General") < heard.index("oprimir 0")

@@ -353,7 +353,7 @@ def test_case_review_explains_then_gives_the_field_office_by_state(app: Flask, c
     caller.press("42#")  # G A, which is also I A
     assert "For Georgia, press 1. For Iowa, press 2." in caller.heard_text()
     caller.press("1")
-    assert "The Atlanta field office: 4, 0, 4, 8, 9, 3, 1, 2, 9, 0." in caller.heard_text()
+    assert "The Atlanta field office: 4, 0, 4. 8, 9, 3. 1, 2, 9, 0." in caller.heard_text()  # 3-3-4
     assert "To speak with an operator, press 1." in caller.heard_text()
     caller.press("2")
     assert caller.verbs()[-1] == "Hangup"
@@ -417,3 +417,14 @@ def test_unknown_state_is_asked_again(caller: Caller) -> None:
     assert "Sorry, I could not find that state or ZIP code." in caller.heard_text()
     caller.press("89#")  # T X
     assert "Texas is served by more than one field office." in caller.heard_text()
+
+
+def test_star_after_the_offices_repeats_the_numbers_themselves(caller: Caller) -> None:
+    caller.call()
+    caller.press("1")
+    caller.press("3")
+    caller.press("8")
+    caller.press("30303#")  # an Atlanta ZIP code
+    caller.press("*")
+    assert "The Atlanta field office: 4, 0, 4. 8, 9, 3. 1, 2, 9, 0." in caller.heard_text()
+    assert "To speak with an operator, press 1." in caller.heard_text()
