@@ -58,3 +58,40 @@ def prompts_build(languages: tuple[str, ...]) -> None:
             click.echo(
                 f"{language}: {made} made, {kept} kept (current, or recorded by a person), {removed} removed"
             )
+
+
+@prompts_group.command("seconds")
+@click.option("--path", "path_name", default="urgent", show_default=True, help="urgent or question.")
+@click.option("--language", "languages", multiple=True, help="Only these languages (default: all).")
+@click.option("--show", is_flag=True, help="Also print what is heard, sentence by sentence.")
+@with_appcontext
+def prompts_seconds(path_name: str, languages: tuple[str, ...], show: bool) -> None:
+    """Seconds of prompts heard on a path before a person answers, per language (espeak-ng's estimate).
+
+    The calls are simulated on a throwaway database, the line open (a Monday morning).
+    """
+    import tempfile
+
+    from flask import current_app
+
+    from ivr import create_app, db
+    from ivr.devtools.prompt_seconds import PATHS, seconds, walk
+
+    if path_name not in PATHS:
+        raise click.BadParameter(f"one of {', '.join(PATHS)}", param_hint="--path")
+    path = PATHS[path_name]
+    with tempfile.TemporaryDirectory() as scratch:
+        app = create_app(
+            {"DATABASE_URL": f"sqlite:///{scratch}/seconds.sqlite3", "IVR_ENV": current_app.config["IVR"].env}
+        )
+        db.upgrade(app)
+        click.echo(f"Path {path.name}: {path.description}")
+        for language in app.extensions["ivr.line"].languages:
+            if languages and language not in languages:
+                continue
+            heard = walk(app, language, path)
+            click.echo(f"{language:<3} {seconds(app, heard):6.1f} s   ({len(heard)} prompts)")
+            if show:
+                for item in heard:
+                    click.echo(f"      {seconds(app, [item]):5.1f} s  {item.text[:100]}")
+        db.dispose(app)

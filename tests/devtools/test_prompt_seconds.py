@@ -1,0 +1,42 @@
+"""The seconds of prompts on a path are measured from what the simulated caller really hears."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+
+from ivr.devtools.prompt_seconds import PATHS, seconds, walk
+
+needs_espeak = pytest.mark.skipif(
+    shutil.which("espeak-ng") is None or shutil.which("soxi") is None,
+    reason="espeak-ng and sox not installed",
+)
+
+
+def test_the_urgent_path_is_what_the_caller_hears_before_the_queue(app: Flask) -> None:
+    heard = walk(app, "en", PATHS["urgent"])
+    texts = [item.text for item in heard]
+    assert texts[0].startswith("Thank you for calling")
+    assert any("press 1" in text and "in detention" in text for text in texts)  # the caller type menu
+    assert texts[-1] == "Please hold. The next available operator will take your call."
+
+
+@needs_espeak
+def test_more_words_take_more_seconds(app: Flask) -> None:
+    heard = walk(app, "es", PATHS["urgent"])
+    total = seconds(app, heard)
+    assert 0 < seconds(app, heard[:1]) < total
+    assert total == pytest.approx(sum(seconds(app, [item]) for item in heard), rel=0.01)
+
+
+@needs_espeak
+def test_the_command_prints_seconds_per_language(app: Flask) -> None:
+    result = CliRunner().invoke(
+        app.cli, ["ivr", "prompts", "seconds", "--path", "urgent", "--language", "en", "--language", "ht"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[0]: float(line.split()[1]) for line in result.output.splitlines()[1:]}
+    assert set(lines) == {"en", "ht"} and all(value > 10 for value in lines.values())
