@@ -142,7 +142,7 @@ def test_an_urgent_report_after_hours_hears_it_is_read_first_and_the_routes_agai
     caller.press("1")
     caller.press("1")  # assault
     heard = caller.heard_text()
-    assert "Las denuncias urgentes se leen primero" in heard
+    assert "Cuando regresen, atenderán primero las denuncias urgentes" in heard
     assert "Inspector General de Seguridad Nacional" in heard
     assert "Record" in caller.verbs()
 
