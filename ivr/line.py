@@ -78,6 +78,17 @@ class Line:
             hints=self.phrasebook.hints_by_menu,
         )
 
+    def hours_problems(self) -> list[str]:
+        """The prompt opening_hours names the days ("Monday to Friday") and takes the times from the
+        schedule: a schedule open on other days, or at other hours some day, needs it reworded."""
+        weekly = self.schedule.weekly_hours
+        if sorted(weekly) == [0, 1, 2, 3, 4] and len(set(weekly.values())) == 1:
+            return []
+        return [
+            f"{self.settings.schedule_path}: the line is open on other days or hours than Monday to Friday "
+            "at one set of hours, which prompt 'opening_hours' says: reword it and its translations"
+        ]
+
     def names_spoken(self, language: str) -> set[str]:
         """Names a played prompt may say: offices, states, closures (audio pieces are made for them)."""
         names = {self.offices.office_name(office, language) for office in self.offices.offices}

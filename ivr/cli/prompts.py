@@ -24,7 +24,7 @@ def prompts_check() -> None:
     gaps = line.phrasebook.gaps() + voice_problems(line.phrasebook.voices)
     gaps += stale_compilations(line.settings.locales_path, line.phrasebook.voices)
     gaps += translations_to_review(line.settings.locales_path, line.phrasebook.voices)
-    gaps += line.menu_problems()
+    gaps += line.menu_problems() + line.hours_problems()
     for language, voice in line.phrasebook.voices.items():
         if voice.plays_audio:
             names = line.names_spoken(language)

@@ -39,6 +39,7 @@ class LineStatus:
     occasion_translations: dict[str, str]
     closes_at: datetime | None
     next_opening: datetime | None
+    opens_later_today: bool = False  # "opens again today at 8", not "on Monday, November 30"
 
 
 @dataclass(frozen=True)
@@ -153,13 +154,16 @@ class Schedule:
             reason = "short_day" if plan.short else "after_hours"
         else:
             reason = plan.reason
+        next_opening = self._next_opening(instant, today)
         return LineStatus(
             is_open=False,
             reason=reason,
             occasion=plan.occasion,
             occasion_translations=dict(plan.translations),
             closes_at=None,
-            next_opening=self._next_opening(instant, today),
+            next_opening=next_opening,
+            opens_later_today=next_opening is not None
+            and next_opening.astimezone(self.time_zone).date() == today,
         )
 
     def upcoming(self, now: datetime, count: int) -> list[Change]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from xml.etree import ElementTree
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
@@ -11,7 +12,7 @@ from ivr.journey.machine import CallRecord, Facts, State, Turn
 from ivr.journey.menus import MENUS, Menu
 from ivr.line import Line
 from ivr.prompts.catalog import Day, PromptText, Said, Time
-from ivr.rules.hours import LineStatus
+from ivr.rules.hours import LineStatus, Schedule
 
 # Names the `holidays` package gives, to the catalog's keys for them.
 HOLIDAY_KEYS = {
@@ -83,7 +84,7 @@ class Speaker:
         return self.line.phrasebook.voices[self.language].speech_language
 
 
-def closed_message(status: LineStatus, language: str | None) -> list[Said]:
+def closed_message(status: LineStatus, language: str | None, schedule: Schedule) -> list[Said]:
     """Why the line is closed and when it opens next, e.g. a holiday's name and Monday at 8 AM."""
     said = [Said("closed")]
     if status.reason == "holiday" and status.occasion:
@@ -93,12 +94,27 @@ def closed_message(status: LineStatus, language: str | None) -> list[Said]:
         reason = status.occasion_translations.get(language or "en", status.occasion)
         said.append(Said("closed_closure", {"reason": reason}))
     else:
-        said.append(Said("opening_hours"))
-    if status.next_opening is not None:
+        said.append(opening_hours(status, schedule))
+    if status.next_opening is not None and status.opens_later_today:
+        said.append(Said("next_opening_today", {"time": Time(status.next_opening)}))
+    elif status.next_opening is not None:
         said.append(
             Said("next_opening", {"day": Day(status.next_opening), "time": Time(status.next_opening)})
         )
     return said
+
+
+def opening_hours(status: LineStatus, schedule: Schedule) -> Said:
+    """The operators' hours as schedules/hours.toml has them: those of the day the line next opens."""
+    day = status.next_opening.astimezone(schedule.time_zone).date() if status.next_opening else None
+    hours = schedule.weekly_hours.get(day.weekday()) if day else None
+    opens, closes = hours or next(iter(schedule.weekly_hours.values()))
+    # Only the time of day is said; the date merely carries it.
+    on = day or date(2026, 1, 5)
+    return Said(
+        "opening_hours",
+        {"opens": Time(datetime.combine(on, opens)), "closes": Time(datetime.combine(on, closes))},
+    )
 
 
 def menu(
@@ -193,7 +209,7 @@ def voicemail(
     url: Url,
     step: int,
 ) -> None:
-    said = [] if status.is_open else closed_message(status, language)
+    said = [] if status.is_open else closed_message(status, language, line.schedule)
     minutes = max(line.settings.voicemail_max_seconds // 60, 1)
     said += [Said("voicemail_invitation"), Said("voicemail_instructions", {"minutes": minutes})]
     speaker.say_all(response, said)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
 from ivr.calls.queue import RecentWaits, load_waiting
+from ivr.config import PROJECT_ROOT
 from ivr.journey.subjects import CallerType, Subject
 from ivr.models import Call, QueueEntry, Voicemail
 from ivr.routing import PRIORITIES, order_key, priority_of
@@ -75,8 +77,29 @@ def test_closed_message_in_spanish_says_the_day_in_spanish(caller_at: Callable[.
 def test_closed_on_friday_night_opens_monday(caller_at: Callable[..., Caller]) -> None:
     caller = caller_at("2026-11-27T20:30:00-05:00")
     report_assault(caller)
-    assert "Operators answer Monday to Friday, 8 a.m. to 8 p.m. Eastern Time" in caller.heard_text()
+    # One clock style in a sentence, and the hours are the schedule's (schedules/hours.toml).
+    assert "Operators answer Monday to Friday, 8 AM to 8 PM Eastern Time" in caller.heard_text()
     assert "The line opens again on Monday, November 30, at 8 AM Eastern Time." in caller.heard_text()
+
+
+def test_before_opening_the_line_opens_again_today(caller_at: Callable[..., Caller]) -> None:
+    caller = caller_at("2026-11-30T06:30:00-05:00")  # a Monday, before 8
+    report_assault(caller)
+    assert "The line opens again today at 8 AM Eastern Time." in caller.heard_text()
+    assert "on Monday, November 30" not in caller.heard_text()
+
+
+def test_hours_changed_in_the_schedule_are_the_hours_callers_hear(
+    caller_at: Callable[..., Caller], tmp_path: Path
+) -> None:
+    shipped = (PROJECT_ROOT / "schedules" / "hours.toml").read_text(encoding="utf-8")
+    changed = tmp_path / "hours.toml"
+    changed.write_text(shipped.replace('"08:00"', '"09:00"').replace('"20:00"', '"19:30"'), encoding="utf-8")
+    caller = caller_at("2026-11-27T20:30:00-05:00", IVR_SCHEDULE=str(changed))
+    report_assault(caller, language="2")
+    heard = caller.heard_text()
+    assert "de 9 a.m. a 7:30 p.m., hora del Este" in heard
+    assert "La línea vuelve a abrir el lunes, 30 de noviembre, a las 9 a.m., hora del Este." in heard
 
 
 def test_record_is_bounded_and_ends_with_pound(caller_at: Callable[..., Caller]) -> None:
@@ -384,3 +407,20 @@ def test_between_intervals_a_waiting_caller_hears_only_a_better_place(app: Flask
     latecomer.leave_queue("bridged")
     general.wait_in_queue(queue_time=30)
     assert general.heard() == []  # number 1 again: they were told that already
+
+
+def test_a_schedule_open_on_saturday_makes_the_prompts_check_ask_for_new_wording(
+    caller_at: Callable[..., Caller], tmp_path: Path, app: Flask
+) -> None:
+    assert app.extensions["ivr.line"].hours_problems() == []
+    shipped = (PROJECT_ROOT / "schedules" / "hours.toml").read_text(encoding="utf-8")
+    changed = tmp_path / "hours.toml"
+    saturday = (
+        'friday    = { open = "08:00", close = "20:00" }\nsaturday  = { open = "10:00", close = "14:00" }'
+    )
+    changed.write_text(
+        shipped.replace('friday    = { open = "08:00", close = "20:00" }', saturday), encoding="utf-8"
+    )
+    caller = caller_at("2026-11-27T20:30:00-05:00", IVR_SCHEDULE=str(changed))
+    problems = caller.client.application.extensions["ivr.line"].hours_problems()
+    assert len(problems) == 1 and "opening_hours" in problems[0]
