@@ -48,6 +48,14 @@ def create_app(config: Mapping[str, str] | None = None, dotenv_path: Path | None
     line.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(audio_files.bp)
+    # The pages (sign-in, console, dashboard, admin): their sessions, CSRF (Twilio's blueprints
+    # exempt: they are signed) and screens' language; each page blueprint adds its own headers.
+    from ivr import admin, auth, console, dashboard, pages
+
+    pages.init_app(app, twilio_blueprints=(voice.bp, audio_files.bp))
+    auth.init_app(app)
+    for page_blueprint in (auth.bp, console.bp, dashboard.bp, admin.bp):
+        app.register_blueprint(page_blueprint)
     cli.init_app(app)
 
     @app.get("/health")
