@@ -130,7 +130,12 @@ def after_subject(call: CallRecord, facts: Facts) -> Turn:
     if call.subject == Subject.CASE_INFORMATION:
         return Turn(State.A_NUMBER_ENTRY, result=f"subject {call.subject}")
     if call.subject == Subject.CASE_REVIEW:
-        return Turn(State.FIELD_OFFICE_MENU, [Said("case_review_info")], result=f"subject {call.subject}")
+        said = [Said("case_review_info")]
+        if call.caller_type != CallerType.DETAINED:
+            # Someone else's case: the same rule as for case information (G-28 or Form 60-001).
+            call.third_party = True
+            said.append(Said("third_party_notice"))
+        return Turn(State.FIELD_OFFICE_MENU, said, result=f"subject {call.subject}")
     turn = hand_off(call, facts)
     turn.result = f"subject {call.subject}; {turn.result}"
     return turn
@@ -258,11 +263,10 @@ def offices_said(
         name = facts.offices.office_name(office, language)
         if office.phone:
             # The ten digits a caller dials inside the U.S., without the country code.
-            said.append(
-                Said(
-                    "field_office_phone", {"office": name, "phone": Digits(office.phone[-10:], PHONE_GROUPS)}
-                )
-            )
+            phone = Digits(office.phone[-10:], PHONE_GROUPS)
+            # A number nobody has checked is read with that said: the caller decides how far to trust it.
+            key = "field_office_phone" if office.phone_verified else "field_office_phone_unverified"
+            said.append(Said(key, {"office": name, "phone": phone}))
         else:
             said.append(Said("field_office_no_phone", {"office": name}))
     return said

@@ -325,7 +325,10 @@ def test_a_number_can_be_skipped_and_third_parties_hear_the_g28_notice(app: Flas
     caller.press("2")  # calling about someone detained
     caller.press("7")
     caller.press("*")
-    assert "Form G-28 or ICE Form 60-001" in caller.heard_text()
+    assert (
+        "Form G-28, which shows that a lawyer or accredited representative represents them"
+        in caller.heard_text()
+    )
     caller.enqueue()
     call = the_call(app, caller)
     assert call.a_number is None and call.a_number_skipped and call.third_party
@@ -349,11 +352,14 @@ def test_case_review_explains_then_gives_the_field_office_by_state(app: Flask, c
     caller.press("3")
     caller.press("8")
     assert "first contact your local ERO field office" in caller.heard_text()
-    assert "Senior Reviewing Official" in caller.heard_text()
+    assert "ice dot gov, slash, I C E case review" in caller.heard_text()
     caller.press("42#")  # G A, which is also I A
     assert "For Georgia, press 1. For Iowa, press 2." in caller.heard_text()
     caller.press("1")
-    assert "The Atlanta field office: 4, 0, 4. 8, 9, 3. 1, 2, 9, 0." in caller.heard_text()  # 3-3-4
+    assert (
+        "The Atlanta field office: 4, 0, 4. 8, 9, 3. 1, 2, 9, 0. This number comes from a public list"
+        in caller.heard_text()
+    )  # 3-3-4, unverified
     assert "To speak with an operator, press 1." in caller.heard_text()
     caller.press("2")
     assert caller.verbs()[-1] == "Hangup"
@@ -428,3 +434,23 @@ def test_star_after_the_offices_repeats_the_numbers_themselves(caller: Caller) -
     caller.press("*")
     assert "The Atlanta field office: 4, 0, 4. 8, 9, 3. 1, 2, 9, 0." in caller.heard_text()
     assert "To speak with an operator, press 1." in caller.heard_text()
+
+
+def test_someone_asking_for_anothers_case_review_hears_the_g28_rule_too(app: Flask, caller: Caller) -> None:
+    caller.call()
+    caller.press("1")
+    caller.press("2")  # about someone in detention
+    caller.press("8")  # case review
+    assert (
+        "Form G-28, which shows that a lawyer or accredited representative represents them"
+        in caller.heard_text()
+    )
+    assert the_call(app, caller).third_party
+
+
+def test_a_detained_caller_asking_for_a_review_is_not_told_the_third_party_rule(caller: Caller) -> None:
+    caller.call()
+    caller.press("1")
+    caller.press("1")
+    caller.press("8")
+    assert "Form G-28" not in caller.heard_text()
