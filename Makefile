@@ -43,6 +43,7 @@ lint: install
 check: install
 	$(FLASK) ivr check-hours
 	$(FLASK) ivr prompts check
+	$(FLASK) ivr translate check
 
 test-sqlite: install
 	$(PY) -m pytest
@@ -58,12 +59,13 @@ translations: install
 prompts: install
 	$(FLASK) ivr prompts build
 
-# espeak-ng and sox build the Haitian Creole audio; the suite tests that build for real.
+# espeak-ng and sox build the Haitian Creole audio; chromium runs the browser tests (tests/browser:
+# Playwright drives Debian's build, it downloads none). The suite tests both for real.
 system-packages:
-	@missing=""; for tool in espeak-ng sox; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	@missing=""; for tool in espeak-ng sox chromium; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	  else echo "Install$$missing (apt-get install$$missing) to test the audio build; it is skipped until then."; fi; \
+	  else echo "Install$$missing (apt-get install$$missing): the audio build and the browser tests are skipped without them."; fi; \
 	fi
 
 test: system-packages lint check test-sqlite test-postgres

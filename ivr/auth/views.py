@@ -24,7 +24,7 @@ from ivr.auth.signed_in import Account, current_account
 from ivr.clock import line_now
 from ivr.db import get_session
 from ivr.models import Role
-from ivr.pages.language import SCREEN_LANGUAGES, remember_screen_language
+from ivr.pages.language import SCREEN_LANGUAGES, SESSION_KEY, remember_screen_language
 
 
 class SignInForm(Form):
@@ -81,7 +81,12 @@ def _sign_in(form: SignInForm, next_page: str | None) -> ResponseReturnValue:
     user.last_sign_in_at = now
     throttle.record_success(database, attempt, now, user.id)
     database.commit()
-    # A new session for the signed-in person: nothing from before sign-in carries over.
+    # A language chosen on the sign-in page is the person's choice now; otherwise their last one.
+    chosen = session.get(SESSION_KEY)
+    if chosen in SCREEN_LANGUAGES and chosen != user.screen_language:
+        user.screen_language = chosen
+        database.commit()
+    # A new session for the signed-in person: nothing else from before sign-in carries over.
     session.clear()
     session.permanent = True
     login_user(Account(user))
@@ -94,7 +99,7 @@ def _sign_in(form: SignInForm, next_page: str | None) -> ResponseReturnValue:
 @bp.post("/logout")
 @role_required(Role.OPERATOR)
 def logout() -> ResponseReturnValue:
-    language = session.get("screen_language")
+    language = session.get(SESSION_KEY)
     logout_user()
     session.clear()
     if language:
