@@ -46,6 +46,9 @@ def create_app(config: Mapping[str, str] | None = None, dotenv_path: Path | None
 
     db.init_app(app)
     line.init_app(app)
+    from ivr import desk
+
+    desk.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(audio_files.bp)
     # The pages (sign-in, console, dashboard, admin): their sessions, CSRF (Twilio's blueprints

@@ -12,6 +12,8 @@ from cryptography.fernet import Fernet
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "testing", "production")
+# Where `flask ivr call` serves its stand-in for Twilio's REST API (ivr/devtools/twilio_api.py).
+DEVELOPMENT_TWILIO_API_URL = "http://127.0.0.1:5099"
 
 
 class ConfigError(RuntimeError):
@@ -42,6 +44,19 @@ class Settings:
     voicemail_max_seconds: int
     speech_confidence_threshold: float
     proxy_hops: int  # reverse proxies before the line whose X-Forwarded-For/-Proto/-Host are trusted
+    # The operators' side (ivr/desk): how long an operator's phone rings before they are marked away,
+    # the longest wrap-up after a call, the number the line calls from (IVR_CALLER_ID) and the
+    # interpreter service's, the browser phone's API key and TwiML app, Twilio's REST timeout, and in
+    # development the address of a stand-in for Twilio's API (the simulator's, `flask ivr call`).
+    ring_seconds: int
+    wrap_up_seconds: int
+    caller_id: str
+    interpreter_number: str
+    twilio_api_key: str
+    twilio_api_secret: str
+    twilio_twiml_app_sid: str
+    twilio_timeout_seconds: int
+    twilio_api_url: str
 
     def as_flask_config(self) -> dict[str, object]:
         return {"SECRET_KEY": self.secret_key, "TESTING": self.env == "testing", "IVR": self}
@@ -109,6 +124,8 @@ def load_settings(environ: dict[str, str] | None = None, instance_path: Path | N
     if env not in ENVIRONMENTS:
         raise ConfigError(f"IVR_ENV={env!r} is not one of {', '.join(ENVIRONMENTS)}.")
 
+    # A developer without a Twilio account of their own gets the simulator's stand-in for its API.
+    own_twilio_account = bool(environ.get("TWILIO_ACCOUNT_SID"))
     if env == "development":
         for name, value in _development_secrets(instance_path).items():
             environ.setdefault(name, value)
@@ -168,6 +185,14 @@ def load_settings(environ: dict[str, str] | None = None, instance_path: Path | N
     except ValueError:
         raise ConfigError(f"IVR_SPEECH_CONFIDENCE={threshold_raw!r} must be a number 0-1.") from None
 
+    twilio_api_url = environ.get("IVR_TWILIO_API_URL", "").rstrip("/")
+    if env == "development" and not twilio_api_url and not own_twilio_account:
+        twilio_api_url = DEVELOPMENT_TWILIO_API_URL
+    if twilio_api_url and env == "production":
+        raise ConfigError(
+            f"IVR_TWILIO_API_URL={twilio_api_url!r} sends Twilio's REST requests to a stand-in: "
+            "production talks to Twilio itself. Unset IVR_TWILIO_API_URL."
+        )
     return Settings(
         env=env,
         secret_key=secret_key,
@@ -195,4 +220,13 @@ def load_settings(environ: dict[str, str] | None = None, instance_path: Path | N
         voicemail_max_seconds=_int(environ, "IVR_VOICEMAIL_MAX_SECONDS", 300),
         speech_confidence_threshold=threshold,
         proxy_hops=proxy_hops,
+        ring_seconds=_int(environ, "IVR_RING_SECONDS", 20),
+        wrap_up_seconds=_int(environ, "IVR_WRAP_UP_SECONDS", 120),
+        caller_id=environ.get("IVR_CALLER_ID", "+18883514024"),
+        interpreter_number=environ.get("IVR_INTERPRETER_NUMBER", ""),
+        twilio_api_key=environ.get("TWILIO_API_KEY", ""),
+        twilio_api_secret=environ.get("TWILIO_API_SECRET", ""),
+        twilio_twiml_app_sid=environ.get("TWILIO_TWIML_APP_SID", ""),
+        twilio_timeout_seconds=_int(environ, "IVR_TWILIO_TIMEOUT", 5),
+        twilio_api_url=twilio_api_url,
     )

@@ -2,13 +2,17 @@
 
 Pure: no Flask, no database, no clock (`now` is an argument). The flow gives a caller their
 priority, the queue counts positions by it, voicemail files messages by it, and the operators'
-routing will choose by it: one rule, here (call-flow.md step 7).
+routing (ivr.desk) chooses by it: one rule, here (call-flow.md step 7). Which operators may take
+a caller is here too: the caller's pool, and the pools an operator serves.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from enum import StrEnum
 
+from ivr.journey.languages import OPERATOR_LANGUAGES
 from ivr.journey.subjects import URGENT_SUBJECTS, CallerType
 
 PRIORITIES = (1, 2, 3)  # what priority_of gives: the queue counts positions over these (ivr.calls.queue)
@@ -43,3 +47,39 @@ def order_key(
 ) -> tuple[int, datetime, int]:
     """Where a caller stands: aged priority level first, then who came first."""
     return level(priority, enqueued_at, now), aware(enqueued_at, now), entry_id
+
+
+class Pool(StrEnum):
+    """The callers the same operators take: by language, or needing an interpreter."""
+
+    ENGLISH = "en"
+    SPANISH = "es"
+    INTERPRETER = "interpreter"  # any language but the operators' own: a telephone interpreter joins
+    UNCHOSEN = "unchosen"  # no language chosen (silence, or a person asked for at once)
+
+
+def pool_of(language: str | None, needs_interpreter: str | None) -> Pool:
+    """English callers to English-speaking operators, Spanish to Spanish, the rest to interpreter calls.
+
+    A caller who chose no language heard the line in English and Spanish: either kind of operator.
+    """
+    if needs_interpreter:
+        return Pool.INTERPRETER
+    if language in OPERATOR_LANGUAGES:
+        return Pool(language)
+    return Pool.UNCHOSEN
+
+
+def pools_served(languages: Iterable[str], takes_interpreter_calls: bool) -> frozenset[Pool]:
+    """The pools an operator takes callers from: their languages, and interpreter calls if flagged."""
+    spoken = {Pool(language) for language in languages if language in OPERATOR_LANGUAGES}
+    return frozenset(
+        spoken
+        | ({Pool.UNCHOSEN} if spoken else set())
+        | ({Pool.INTERPRETER} if takes_interpreter_calls else set())
+    )
+
+
+def spoken_languages(languages: str) -> list[str]:
+    """An operator's languages as stored ("en,es"), as a list of codes."""
+    return [code.strip() for code in languages.split(",") if code.strip()]

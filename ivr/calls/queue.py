@@ -13,6 +13,8 @@ from sqlalchemy import (
     FromClause,
     Integer,
     ScalarSelect,
+    Select,
+    String,
     bindparam,
     case,
     func,
@@ -23,7 +25,7 @@ from sqlalchemy import (
 
 from ivr.calls import store as call_store
 from ivr.calls.records import QUEUE, StoredCall, StoredEntry
-from ivr.routing import AGING_SECONDS, PRIORITIES, aware
+from ivr.routing import AGING_SECONDS, PRIORITIES, Pool, aware
 
 
 def join(call: StoredCall, queue_name: str, now: datetime) -> StoredEntry:
@@ -49,12 +51,13 @@ def join(call: StoredCall, queue_name: str, now: datetime) -> StoredEntry:
 def load_waiting(connection: Connection, call_sid: str, now: datetime) -> tuple[StoredCall | None, int]:
     """The call and its place in line (1 + the callers ahead in `ivr.routing.order_key`'s order), in one read.
 
-    Every waiting caller's hold loop asks it, with up to the queue's maximum (200) waiting: the
-    database counts the callers ahead in the same statement that reads the call, one round trip.
+    Only callers of the caller's pool (`ivr.routing.pool_of`) are counted: the operators who can
+    take this caller take every one of those first (`ivr.desk.assign` chooses in this order), and
+    callers of other pools wait for other operators. Every waiting caller's hold loop asks it, with
+    up to the queue's maximum (200) waiting: the database counts the callers ahead in the same
+    statement that reads the call, one round trip.
     """
-    parameters = {"call_sid": call_sid} | {
-        f"waited_{n}": now - timedelta(seconds=n * AGING_SECONDS) for n in _PERIODS
-    }
+    parameters = {"call_sid": call_sid} | aging_moments(now)
     row = call_store.first_read(connection, _WAITING_CALL, parameters)
     if row is None:
         return None, 1
@@ -64,7 +67,12 @@ def load_waiting(connection: Connection, call_sid: str, now: datetime) -> tuple[
 _PERIODS = range(1, max(PRIORITIES) + 1)
 
 
-def _sql_level(entries: FromClause) -> ColumnElement[int]:
+def aging_moments(now: datetime) -> dict[str, datetime]:
+    """The `waited_n` parameters of `sql_level`: now less n aging periods."""
+    return {f"waited_{n}": now - timedelta(seconds=n * AGING_SECONDS) for n in _PERIODS}
+
+
+def sql_level(entries: FromClause) -> ColumnElement[int]:
     """`ivr.routing.level` in SQL, without date arithmetic: periods waited are counted against moments
     computed in Python (the `waited_n` parameters, now - n periods), the same in SQLite and
     PostgreSQL. Priorities go up to max(PRIORITIES), so more periods than that change nothing.
@@ -73,6 +81,19 @@ def _sql_level(entries: FromClause) -> ColumnElement[int]:
     periods = [case((entries.c.enqueued_at <= bindparam(f"waited_{n}"), one), else_=zero) for n in _PERIODS]
     aged = functools.reduce(operator.sub, periods, entries.c.priority)
     return case((aged < one, one), else_=aged)
+
+
+def sql_pool(entries: FromClause) -> ColumnElement[str]:
+    """`ivr.routing.pool_of` in SQL: the pool of each entry's caller (the names written in the SQL)."""
+
+    def written(pool: Pool) -> ColumnElement[str]:
+        return literal_column(f"'{pool.value}'", String)
+
+    return case(
+        (entries.c.needs_interpreter.is_not(None), written(Pool.INTERPRETER)),
+        (entries.c.language.in_([written(Pool.ENGLISH), written(Pool.SPANISH)]), entries.c.language),
+        else_=written(Pool.UNCHOSEN),
+    )
 
 
 def _ahead() -> ScalarSelect[int]:
@@ -89,8 +110,9 @@ def _ahead() -> ScalarSelect[int]:
             other.c.queue_name == mine.c.queue_name,
             other.c.left_at.is_(None),
             other.c.id != mine.c.id,
-            tuple_(_sql_level(other), other.c.enqueued_at, other.c.id)
-            < tuple_(_sql_level(mine), mine.c.enqueued_at, mine.c.id),
+            sql_pool(other) == sql_pool(mine),
+            tuple_(sql_level(other), other.c.enqueued_at, other.c.id)
+            < tuple_(sql_level(mine), mine.c.enqueued_at, mine.c.id),
         )
         .correlate(QUEUE)
         .scalar_subquery()
@@ -98,6 +120,19 @@ def _ahead() -> ScalarSelect[int]:
 
 
 _WAITING_CALL = call_store.LOAD_CALL.add_columns(_ahead().label("ahead"))
+
+
+def in_line_order(queue: FromClause) -> Select[tuple[int, int]]:
+    """The waiting entries (id, call id) of `:queue_name`, first in line first: the desk chooses from it.
+
+    The same order the hold loop counts positions in (`_ahead`): aged level, then who came first.
+    Needs the `waited_n` parameters (`aging_moments`); the caller adds its own conditions.
+    """
+    return (
+        select(queue.c.id, queue.c.call_id)
+        .where(queue.c.queue_name == bindparam("queue_name"), queue.c.left_at.is_(None))
+        .order_by(sql_level(queue), queue.c.enqueued_at, queue.c.id)
+    )
 
 
 def leave(entry: StoredEntry, result: str, now: datetime, wait_seconds: int | None = None) -> None:

@@ -102,6 +102,8 @@ class Connection(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     result: Mapped[str | None] = mapped_column(String(20))  # answered, no_answer, caller_left, failed
     operator_call_sid: Mapped[str | None] = mapped_column(String(64))
+    # Twilio's SID of the conference room, from its first status callback: participants are added by it.
+    conference_sid: Mapped[str | None] = mapped_column(String(64))
 
 
 class Disposition(Base):

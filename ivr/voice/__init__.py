@@ -7,4 +7,4 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 # The routes register on bp as their modules are imported; the signature check first, so that it
 # runs before anything else a request does.
 from ivr.voice import signature  # noqa: E402,F401,I001
-from ivr.voice import callbacks, hold, recovery, turns, voicemail  # noqa: E402,F401
+from ivr.voice import callbacks, connect, hold, recovery, turns, voicemail  # noqa: E402,F401

@@ -8,6 +8,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr.calls import queue
 from ivr.calls import store as call_store
 from ivr.db import get_connection
+from ivr.desk import after_response, caller_gone
 from ivr.journey import flow
 from ivr.journey.machine import EventKind, InputKind, State
 from ivr.line import current_line
@@ -43,5 +44,8 @@ def status() -> Response:
         )
         call.state, call.step = State.ENDED, call.step + 1
         if call_store.save(connection, call, event=event):
-            return xml(VoiceResponse())
+            if call.queue_entry is None or call.id is None:
+                return xml(VoiceResponse())
+            # A caller who waited for an operator: an offer being rung ends, or the room closes.
+            return after_response(xml(VoiceResponse()), caller_gone(call.id))
     raise RuntimeError("the call's end could not be recorded: its record kept changing")

@@ -11,11 +11,12 @@ from twilio.twiml.voice_response import VoiceResponse
 from ivr.calls import queue
 from ivr.calls import store as call_store
 from ivr.db import get_connection
+from ivr.desk import after_response, caller_gone
 from ivr.journey import flow
 from ivr.journey.machine import EventKind, InputKind, State
 from ivr.line import current_line
 from ivr.prompts.catalog import Said
-from ivr.voice import bp
+from ivr.voice import bp, connect
 from ivr.voice.recovery import caller_facing, rollback_quietly
 from ivr.voice.steps import (
     Moment,
@@ -117,6 +118,11 @@ def queue_result() -> Response:
         raise LookupError("a queue result for a call with no record")
     if repeat_of_answered_step(call):
         return answered_again(connection)
+    if result == "redirected":
+        # Moved out of the queue to an operator (ivr.desk): the answer is the operator's room.
+        into_room = connect.redirected_into_room(call)
+        if into_room is not None:
+            return into_room
     if call.queue_entry is not None:
         queue.leave(call.queue_entry, result, moment.now, form_int("QueueTime") or None)
     from_state = call.state
@@ -129,5 +135,6 @@ def queue_result() -> Response:
         )
         if not call_store.save(connection, call, event=event):
             return answered_again(connection)
-        return xml(VoiceResponse())
+        # An operator being rung for this caller is free again.
+        return after_response(xml(VoiceResponse()), caller_gone(call.id or 0))
     return take_turn(connection, call, turn, moment, from_state, value=result)

@@ -19,6 +19,7 @@ from ivr.calls import queue
 from ivr.calls import store as call_store
 from ivr.calls.records import StoredCall
 from ivr.clock import line_now
+from ivr.desk import after_response
 from ivr.journey.classifier import classify
 from ivr.journey.machine import Event, EventKind, Facts, Heard, InputKind, State, Turn
 from ivr.line import Line
@@ -135,6 +136,9 @@ def take_turn(
     )
     if not call_store.save(connection, call, answer=answer, event=event):
         return lost() if lost is not None else answered_again(connection)
+    if turn.state == State.QUEUED:
+        # A caller in line: a free operator who can take them is rung, once the caller has the answer.
+        return after_response(xml(answer), lambda desk, now: desk.caller_joined(now))
     return xml(answer)
 
 
