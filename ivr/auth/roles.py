@@ -40,7 +40,7 @@ def role_required(role: Role) -> Callable[[View[P]], View[P]]:
         def checked(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
             account = current_account()
             if account is None:
-                return redirect(url_for("auth.login", next=local_path(request.full_path)))
+                return _to_sign_in()
             if not role_includes(account.user.role, role):
                 abort(403)
             return view(*args, **kwargs)
@@ -49,6 +49,16 @@ def role_required(role: Role) -> Callable[[View[P]], View[P]]:
         return checked
 
     return decorate
+
+
+def _to_sign_in() -> ResponseReturnValue:
+    if request.headers.get("HX-Request"):
+        # A part of a page that htmx asked for (a poll, a form): the whole browser goes to sign in,
+        # then back to the page it was showing, instead of the sign-in form swapped into a corner.
+        shown = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = local_path(shown.path + (f"?{shown.query}" if shown.query else ""))
+        return "", 401, {"HX-Redirect": url_for("auth.login", next=back)}
+    return redirect(url_for("auth.login", next=local_path(request.full_path)))
 
 
 def public_page(view: View[P]) -> View[P]:

@@ -120,3 +120,25 @@ def test_signing_out_ends_the_session(app: Flask, operator: Person) -> None:
     response = post_form(client, "/console/", "/logout")
     assert response.location == "/login"
     assert client.get("/console/").status_code == 302
+
+
+def test_signed_out_a_request_from_htmx_sends_the_whole_page_to_sign_in_and_back(app: Flask) -> None:
+    response = app.test_client().get(
+        "/console/",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://localhost/console/?tab=voicemail"},
+    )
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"] == "/login?next=/console/?tab%3Dvoicemail"
+
+
+def test_htmx_sends_the_csrf_token_with_each_request(app: Flask, operator: Person) -> None:
+    client = app.test_client()
+    sign_in(client, operator.email)
+    page = client.get("/console/").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    assert f'<body hx-headers=\'{{"X-CSRFToken": "{token}"}}\'>' in page
+    # A form posted with the token in that header instead of a field is taken.
+    response = client.post(
+        "/language", data={"language": "es", "next": "/console/"}, headers={"X-CSRFToken": token}
+    )
+    assert response.status_code == 302

@@ -101,6 +101,14 @@ def test_the_keyboard_reaches_the_skip_link_first_and_it_moves_focus_to_the_main
     assert page.evaluate("document.activeElement.id") == "main"
 
 
+def test_htmx_is_served_by_the_app_and_runs_under_the_content_security_policy(page: Page) -> None:
+    page.goto("/login")
+    page.wait_for_function("() => window.htmx !== undefined")
+    config = page.evaluate("() => [htmx.version, htmx.config.includeIndicatorStyles, htmx.config.allowEval]")
+    assert config == ["2.0.11", False, False]
+    # The page fixture fails the test if the browser refused anything (an inline style, a script).
+
+
 def axe_violations(page: Page) -> list[dict[str, Any]]:
     page.add_script_tag(path=str(AXE))
     results: dict[str, Any] = page.evaluate(
