@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -153,3 +154,26 @@ def test_other_apps_take_what_the_environment_leaves_to_the_dotenv(
     assert app.config["IVR"].max_queue_wait_seconds == 600  # the environment over the file
     assert "IVR_QUEUE_NAME" not in os.environ  # the file is read, the process's environment left alone
     db.dispose(app)
+
+
+def test_a_body_of_thousands_of_tiny_fields_is_refused_before_its_signature_is_checked(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = "&".join("a=b" for _ in range(40_000))  # 160 KB: under the size limit, far over the fields
+    started = time.process_time()
+    response = app.test_client().post(
+        "/voice/incoming",
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+        headers={"X-Twilio-Signature": "junk"},
+    )
+    spent = time.process_time() - started
+    assert response.status_code == 413
+    assert "too many fields" in caplog.text and "unsigned" not in caplog.text  # never got that far
+    # Printed, not asserted: a timing is no test (the benchmark guards speed).
+    print(f"refused 40,000 fields in {spent * 1000:.1f} ms of CPU")
+
+
+def test_a_twilio_sized_webhook_with_many_fields_still_passes(app: Flask) -> None:
+    params = {"CallSid": "CA" + "8" * 32, "From": "+15555550123"} | {f"Field{n}": "x" for n in range(60)}
+    assert incoming(app, PUBLIC_URL + "/voice/incoming", params) == 200
