@@ -31,7 +31,7 @@ class Call(Base):
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
     caller_number: Mapped[str | None] = mapped_column(Encrypted)
     caller_fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
-    line_number: Mapped[str | None] = mapped_column(String(32))
+    line_number: Mapped[str | None] = mapped_column(Text)  # a number, or a SIP address of any length
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -350,3 +350,14 @@ def test_development_generates_and_keeps_its_secrets(
     second = load_settings({"IVR_ENV": "development"}, tmp_path)
     assert first.twilio_auth_token == second.twilio_auth_token and len(first.secret_key) == 64
     assert first.data_keys == second.data_keys
+
+
+def test_a_call_to_a_long_sip_address_is_kept_and_answered(app: Flask) -> None:
+    # Twilio sends To (and From) as SIP addresses for SIP calls: far longer than a phone number.
+    sip = "sip:detention-reporting-line-" + "x" * 200 + "@ivr.example.sip.twilio.com"
+    caller = Caller(app.test_client(), call_sid="CA" + "7" * 32)
+    response = caller._answer("/voice/incoming", To=sip, From=sip)
+    assert response.find("Gather") is not None
+    with app.extensions["ivr.db"]() as session:
+        call = session.scalar(select(Call).where(Call.call_sid == caller.call_sid))
+        assert call is not None and call.line_number == sip and call.caller_number == sip
