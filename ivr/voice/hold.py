@@ -29,7 +29,7 @@ from ivr.voice.steps import (
     url_for_twilio,
     xml,
 )
-from ivr.voice.twiml import Speaker
+from ivr.voice.twiml import Speaker, document
 
 log = logging.getLogger(__name__)
 
@@ -128,12 +128,13 @@ def queue_result() -> Response:
     from_state = call.state
     turn = flow.queue_left(call, result)
     if turn.state == State.ENDED:
-        # The caller hung up: nobody hears an answer, so none is kept.
+        # The caller hung up: nobody hears the answer, but it is kept, empty, so that Twilio
+        # repeating this request gets the same answer (not the queue's from the step before).
         call.state, call.step = turn.state, call.step + 1
         event = step_event(
             moment, call.step, from_state, turn.event or EventKind.SYSTEM, turn.result, InputKind.SYSTEM, None
         )
-        if not call_store.save(connection, call, event=event):
+        if not call_store.save(connection, call, answer=document(VoiceResponse()), event=event):
             return answered_again(connection)
         # An operator being rung for this caller is free again.
         return after_response(xml(VoiceResponse()), caller_gone(call.id or 0))

@@ -29,6 +29,8 @@ from ivr.voice.steps import (
 
 log = logging.getLogger(__name__)
 
+UNTIL_A_MESSAGE_ARRIVES = (None, Outcome.VOICEMAIL_EMPTY, Outcome.ABANDONED_IN_VOICEMAIL)
+
 
 @bp.post("/voicemail/done")
 @caller_facing
@@ -89,7 +91,9 @@ def voicemail_recording() -> Response:
         moment.line.schedule,
         moment.now,
     )
-    if form_int("RecordingDuration") > 0 and call.outcome in (None, Outcome.VOICEMAIL_EMPTY):
+    # Twilio may end the call (status callback) before it reports the recording: "hung up while
+    # recording" was only how it looked until the message arrived.
+    if form_int("RecordingDuration") > 0 and call.outcome in UNTIL_A_MESSAGE_ARRIVES:
         call.outcome = Outcome.VOICEMAIL
     # The outcome is not a step: no other request can lose it, so this save cannot be refused.
     call_store.save(connection, call)

@@ -6,6 +6,7 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from flask import Flask
@@ -424,3 +425,31 @@ def test_a_schedule_open_on_saturday_makes_the_prompts_check_ask_for_new_wording
     caller = caller_at("2026-11-27T20:30:00-05:00", IVR_SCHEDULE=str(changed))
     problems = caller.client.application.extensions["ivr.line"].hours_problems()
     assert len(problems) == 1 and "opening_hours" in problems[0]
+
+
+def test_a_call_ended_before_its_recording_is_reported_is_still_a_voicemail(
+    caller_at: Callable[..., Caller],
+) -> None:
+    caller = caller_at("2026-11-28T10:00:00-05:00")
+    app = caller.client.application
+    report_assault(caller)
+    assert caller.twiml is not None
+    record = caller.twiml.find("Record")
+    assert record is not None
+    # The caller hangs up after speaking: Twilio's status callback comes first, then the recording's.
+    caller.hang_up()
+    assert the_call(app, caller).outcome == "abandoned_in_voicemail"
+    url = f"https://api.twilio.com/2010-04-01/Accounts/AC{'0' * 32}/Recordings/RE{'6' * 32}"
+    caller.recording_callback(record.attrib["recordingStatusCallback"], "RE" + "6" * 32, url, 25)
+    assert the_call(app, caller).outcome == "voicemail"
+    assert count(app, Voicemail) == 1
+
+
+def test_a_repeated_hang_up_in_the_queue_gets_the_same_empty_answer(caller: Caller) -> None:
+    report_assault(caller)
+    action = caller.enqueue().attrib["action"]
+    first = caller.leave_queue("hangup")
+    assert first.find("*") is None  # nothing to say to nobody
+    # Twilio repeats the request: the same (empty) answer, not the queue's from the step before.
+    again = caller._answer(action, QueueResult="hangup", QueueSid="QU" + "3" * 32, QueueTime="40")
+    assert ElementTree.tostring(again) == ElementTree.tostring(first)
