@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from ivr.line import current_line
-from ivr.prompts.translations import stale_compilations, translations_to_review
+from ivr.prompts.translations import missing_forms, stale_compilations, translations_to_review
 from ivr.prompts.voices import voice_problems
 
 
@@ -18,12 +18,14 @@ def prompts_group() -> None:
 @prompts_group.command("check")
 @with_appcontext
 def prompts_check() -> None:
-    """Fail, naming each gap: a missing or unreviewed translation, a missing audio file, an untested
-    voice, or a menu whose prompt, words or hints disagree with its declaration."""
+    """Fail, naming each gap: a missing or unreviewed translation, a plural form a translation lacks,
+    a missing audio file, an untested voice, or a menu whose prompt, words or hints disagree with its
+    declaration."""
     line = current_line()
     gaps = line.phrasebook.gaps() + voice_problems(line.phrasebook.voices)
     gaps += stale_compilations(line.settings.locales_path, line.phrasebook.voices)
     gaps += translations_to_review(line.settings.locales_path, line.phrasebook.voices)
+    gaps += missing_forms(line.settings.locales_path, line.phrasebook.voices)
     gaps += line.menu_problems() + line.hours_problems()
     for language, voice in line.phrasebook.voices.items():
         if voice.plays_audio:

@@ -37,9 +37,10 @@ def translate_update() -> None:
     from ivr.pages import catalog as screens
 
     line = current_line()
-    for language in line.phrasebook.voices:
+    for language, voice in line.phrasebook.voices.items():
         if language != "en":
-            path = update_translations(line.phrasebook.prompts, line.settings.locales_path, language)
+            locales = line.settings.locales_path
+            path = update_translations(line.phrasebook.prompts, locales, language, voice.locale)
             click.echo(f"Updated {path}")
     for language in screens.TRANSLATED:
         click.echo(f"Updated {screens.update(line.settings.locales_path, language)}")

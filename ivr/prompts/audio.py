@@ -41,8 +41,10 @@ class AudioBook:
 
     A prompt with placeholders is played as pieces: the fixed parts of its translation, and between them
     the pieces of each value (digits, numbers, weekday and month names, times, names), in the order the
-    translation puts them. Files are made with espeak-ng; a human recording dropped in place of a file is
-    kept by later builds (the manifest remembers which files were generated, by their hash).
+    translation puts them. A prompt that says a count has pieces for each plural form of its translation
+    ("yon minit" for 1, "{minutes} minit" for others), and plays the form its count takes.
+    Files are made with espeak-ng; a human recording dropped in place of a file is kept by later
+    builds (the manifest remembers which files were generated, by their hash).
     """
 
     def __init__(self, phrasebook: Phrasebook, root: Path) -> None:
@@ -51,21 +53,28 @@ class AudioBook:
 
     # --- Which files a caller hears -------------------------------------------------------------
 
-    def prompt_file(self, language: str, key: str, index: int, pieces: int) -> str:
-        return f"{language}/{key}.wav" if pieces == 1 else f"{language}/{key}.{index}.wav"
+    def prompt_file(self, language: str, key: str, index: int, pieces: int, form: int | None = None) -> str:
+        name = key if form is None else f"{key}.form{form}"
+        return f"{language}/{name}.wav" if pieces == 1 else f"{language}/{name}.{index}.wav"
 
     def word_file(self, language: str, text: str) -> str:
         return f"{language}/words/{slug(text)}.wav"
 
     def pieces(self, said: Said, language: str) -> list[str]:
         """The files that say one prompt, with its values, in the order of its translation."""
-        template = self.phrasebook.template(said.key, language)
+        count = self.phrasebook.count(said.key, said.values)
+        form, template = self.phrasebook.choose(said.key, language, count)
+        plural = len(self.phrasebook.forms(said.key, language)[0]) > 1
         split = parts(template)
         spoken = [i for i, (literal, _) in enumerate(split) if not _SILENT.match(literal)]
         files = []
         for index, (literal, field) in enumerate(split):
             if not _SILENT.match(literal):
-                files.append(self.prompt_file(language, said.key, spoken.index(index), len(spoken)))
+                files.append(
+                    self.prompt_file(
+                        language, said.key, spoken.index(index), len(spoken), form if plural else None
+                    )
+                )
             if field:
                 files += self.value_pieces(said.values[field], language)
         return files
@@ -91,10 +100,17 @@ class AudioBook:
         """Every file a caller of this language could hear, with the text it says."""
         files: dict[str, str] = {}
         for key in self.phrasebook.prompts:
-            split = parts(self.phrasebook.template(key, language))
-            spoken = [_LEADING.sub("", literal).strip() for literal, _ in split if not _SILENT.match(literal)]
-            for index, text in enumerate(spoken):
-                files[self.prompt_file(language, key, index, len(spoken))] = text
+            texts, _ = self.phrasebook.forms(key, language)
+            for form, template in enumerate(texts):
+                split = parts(template)
+                spoken = [
+                    _LEADING.sub("", literal).strip() for literal, _ in split if not _SILENT.match(literal)
+                ]
+                for index, text in enumerate(spoken):
+                    name = self.prompt_file(
+                        language, key, index, len(spoken), form if len(texts) > 1 else None
+                    )
+                    files[name] = text
         voice = self.phrasebook.voices[language]
         words = {str(n) for n in NUMBERS} | set(voice.weekdays) | set(voice.months) | set(names)
         for hour in range(24):

@@ -17,12 +17,23 @@ class PromptError(ValueError):
 
 @dataclass(frozen=True)
 class Prompt:
-    """One sentence of the catalog: its key, English text, note for translators and placeholders."""
+    """One sentence of the catalog: its key, English text, note for translators and placeholders.
+
+    A sentence that says a count has two English texts (`text` for one, `plural` for more) and names
+    the placeholder that counts: each language says it in as many forms as its plural rule has.
+    """
 
     key: str
     text: str
     note: str
     placeholders: frozenset[str]
+    plural: str | None = None
+    count: str | None = None  # the placeholder whose number chooses the plural form
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """The English texts: one, or the singular and the plural of a counted sentence."""
+        return (self.text,) if self.plural is None else (self.text, self.plural)
 
 
 @dataclass(frozen=True)
@@ -94,8 +105,28 @@ def load_catalog(path: Path) -> dict[str, Prompt]:
             raise PromptError(
                 f'{path}:{line_of(path, f"[{key}]")}: prompt [{key}] needs a text = "..." line.'
             )
-        prompts[key] = Prompt(key, entry["text"], entry.get("note", ""), placeholders(entry["text"]))
+        plural, count = entry.get("plural"), entry.get("count")
+        if plural is not None or count is not None:
+            _check_plural(path, key, entry["text"], plural, count)
+        prompts[key] = Prompt(
+            key, entry["text"], entry.get("note", ""), placeholders(entry["text"]), plural, count
+        )
     return prompts
+
+
+def _check_plural(path: Path, key: str, text: str, plural: object, count: object) -> None:
+    """A counted prompt needs its plural text and its count, a placeholder both texts say."""
+    where = f"{path}:{line_of(path, f'[{key}]')}: prompt [{key}]"
+    if not isinstance(plural, str) or not isinstance(count, str):
+        raise PromptError(
+            f'{where} says a count: it needs plural = "..." (the text for several) and count = '
+            '"<placeholder>" (the number that chooses between them), e.g. count = "minutes".'
+        )
+    if count not in placeholders(text) or placeholders(plural) != placeholders(text):
+        raise PromptError(
+            f"{where}: text and plural must both say {{{count}}} and the same placeholders "
+            f"(text has {sorted(placeholders(text))}, plural has {sorted(placeholders(plural))})."
+        )
 
 
 def load_hints(path: Path) -> dict[str, dict[str, list[str]]]:

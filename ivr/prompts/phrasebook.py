@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from ivr.prompts.catalog import (
     load_hints,
     placeholders,
 )
-from ivr.prompts.translations import load_translations
+from ivr.prompts.plurals import PluralRule, plural_rule
+from ivr.prompts.translations import Text, Translations, load_translations
 from ivr.prompts.voices import Voice, load_voices
 
 # The year and what hangs on it in a locale's full date pattern ("'de' y", "y 'г'.", "y年").
@@ -41,9 +43,13 @@ class Phrasebook:
         self.prompts = prompts
         self.voices = voices
         self._hints = hints or {}
+        # Read once per process: a webhook chooses a plural form with the rule compiled here.
         self._translations = {
-            language: load_translations(locales, language) for language in voices if language != "en"
+            language: load_translations(locales, language) or Translations({}, plural_rule(voice.locale))
+            for language, voice in voices.items()
+            if language != "en"
         }
+        self._english_rule = plural_rule("en")
         self._locales = {language: Locale.parse(v.locale) for language, v in voices.items()}
 
     @classmethod
@@ -64,13 +70,46 @@ class Phrasebook:
         """Words a recogniser should expect at a menu, in one language."""
         return self._hints.get(menu, {}).get(language, [])
 
-    def template(self, key: str, language: str) -> str:
-        """The prompt's translation with its {placeholders}; English where none exists."""
-        return self._translations.get(language, {}).get(key, self.prompts[key].text)
+    def forms(self, key: str, language: str) -> tuple[tuple[str, ...], PluralRule]:
+        """The prompt's translation (one text, or one per plural form) and the rule that chooses among
+        them; English where none exists."""
+        translations = self._translations.get(language)
+        text = translations.texts.get(key) if translations else None
+        if translations and isinstance(text, str):
+            return (text,), translations.rule
+        if translations and isinstance(text, tuple) and self.prompts[key].count is not None:
+            return text, translations.rule
+        # No translation, or a counted one of a prompt the catalog no longer counts (named by gaps()).
+        return self.prompts[key].forms, self._english_rule
+
+    def choose(self, key: str, language: str, count: int | None = None) -> tuple[int, str]:
+        """The form a count takes in the language (0 where the prompt has one form) and its text."""
+        texts, rule = self.forms(key, language)
+        if len(texts) == 1:
+            return 0, texts[0]
+        if count is None:
+            raise TypeError(f"prompt {key!r} says a count: give {{{self.prompts[key].count}}} a value")
+        form = min(rule.choose(count), len(texts) - 1)
+        return form, texts[form]
+
+    def count(self, key: str, values: Mapping[str, object]) -> int | None:
+        """The number among a prompt's values that chooses its plural form; None for other prompts."""
+        name = self.prompts[key].count
+        if name is None:
+            return None
+        value = values.get(name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"prompt {key!r} counts with {{{name}}}: give it a whole number, not {value!r}")
+        return value
+
+    def template(self, key: str, language: str, count: int | None = None) -> str:
+        """The prompt's translation with its {placeholders}, in the form the count takes; English where
+        none exists."""
+        return self.choose(key, language, count)[1]
 
     def text(self, key: str, language: str, **values: object) -> str:
         """Return the prompt in the language, its placeholders filled; English where none exists."""
-        template = self.template(key, language)
+        template = self.template(key, language, self.count(key, values))
         return template.format(**{name: self.value(v, language) for name, v in values.items()})
 
     def speak(self, said: Said, language: str) -> str:
@@ -94,15 +133,19 @@ class Phrasebook:
     def gaps(self) -> list[str]:
         """Name every prompt lacking a translation or with placeholders that differ from English."""
         problems = []
-        for language, translated in self._translations.items():
+        for language, translations in self._translations.items():
+            problems += [f"{language}: {problem}" for problem in translations.rule.problems()]
             for key, prompt in self.prompts.items():
-                if key not in translated:
+                text = translations.texts.get(key)
+                if text is None:
                     problems.append(f"{language}: prompt {key!r} has no translation")
-                elif placeholders(translated[key]) != prompt.placeholders:
+                elif isinstance(text, str) != (prompt.count is None):
                     problems.append(
-                        f"{language}: prompt {key!r} must use the placeholders "
-                        f"{sorted(prompt.placeholders)}, not {sorted(placeholders(translated[key]))}"
+                        f"{language}: prompt {key!r} {'says' if prompt.count else 'no longer says'} a count "
+                        "in the catalog: run `flask --app app ivr translate update`"
                     )
+                else:
+                    problems += _placeholder_gaps(language, prompt, text, translations.rule)
         return problems
 
     # Values are formatted for the caller's language by Babel, never as English words.
@@ -150,3 +193,20 @@ class Phrasebook:
             spans.append(", ".join(digits[start : start + size]))
             start += size
         return ". ".join(spans)
+
+
+def _placeholder_gaps(language: str, prompt: Prompt, text: Text, rule: PluralRule) -> list[str]:
+    """Each form of a translation must use the English placeholders; a form said for one number only
+    (Arabic's dual "دقيقتان", for 2) may leave the count out, as a person says it."""
+    problems = []
+    for form, said in enumerate((text,) if isinstance(text, str) else text):
+        allowed = [prompt.placeholders]
+        if prompt.count is not None and len(rule.numbers(form)) == 1:
+            allowed.append(prompt.placeholders - {prompt.count})
+        if placeholders(said) not in allowed:
+            which = f" (msgstr[{form}], said for {rule.said_for(form)})" if prompt.count else ""
+            problems.append(
+                f"{language}: prompt {prompt.key!r}{which} must use the placeholders "
+                f"{sorted(prompt.placeholders)}, not {sorted(placeholders(said))}"
+            )
+    return problems

@@ -6,27 +6,39 @@ import io
 import re
 import string
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import normalize, read_po, unescape, write_po
 
-from ivr.prompts.catalog import Prompt, placeholders
+from ivr.prompts.catalog import Prompt, PromptError, placeholders
+from ivr.prompts.plurals import SAMPLE, PluralRule, plural_rule
 
 _NUMBER = re.compile(r"\d+")
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')  # one PO string, escapes and all
 WIDTH = 100  # of a .po line, as `make translations` has always written them
+
+Text = str | tuple[str, ...]  # a prompt's translation: one text, or one per plural form
+
+
+@dataclass(frozen=True)
+class Translations:
+    """One language's catalog as the line speaks it: each prompt's translation, and its plural rule."""
+
+    texts: dict[str, Text]
+    rule: PluralRule
 
 
 def po_path(locales: Path, language: str) -> Path:
     return locales / language / "LC_MESSAGES" / "messages.po"
 
 
-# A fuzzy message's previous msgid (`#| msgid "..."`: the English its translation was made for) is
-# what translators' editors show beside the new English. Babel reads it as a translator's comment
-# (babel#206), and writes a long one wrapped like prose, splitting a quoted string across lines: the
-# two functions below read and write it as gettext does.
+# A fuzzy message's previous msgid (`#| msgid "..."`, and `#| msgid_plural` for a counted prompt: the
+# English its translation was made for) is what translators' editors show beside the new English.
+# Babel reads it as a translator's comment (babel#206), and writes a long one wrapped like prose,
+# splitting a quoted string across lines: the two functions below read and write it as gettext does.
 def read_po_file(path: Path, language: str) -> Catalog:
     """Read a .po with Babel, each fuzzy message's previous msgid put back where it belongs."""
     with path.open("rb") as handle:
@@ -40,22 +52,22 @@ def read_po_file(path: Path, language: str) -> Catalog:
 
 
 def _previous_msgid(lines: list[str]) -> list[str]:
-    """The msgid of `#|` lines: `msgid "..."` and the quoted lines that continue a long one."""
-    quoted: list[str] = []
+    """The msgid (and msgid_plural) of `#|` lines, each with the quoted lines that continue a long one."""
+    quoted: list[list[str]] = []
     for line in lines:
-        if line.startswith("msgid "):
-            quoted = _QUOTED.findall(line)
+        if line.startswith(("msgid ", "msgid_plural ")):
+            quoted.append(_QUOTED.findall(line))
         elif quoted and line.startswith('"'):
-            quoted += _QUOTED.findall(line)
+            quoted[-1] += _QUOTED.findall(line)
         elif quoted:
-            break  # a previous msgid_plural: prompts have none
-    return ["".join(unescape(string) for string in quoted)] if quoted else []
+            break
+    return ["".join(unescape(string) for string in strings) for strings in quoted]
 
 
 def write_po_file(path: Path, catalog: Catalog) -> None:
     """Write a .po with Babel, each fuzzy message's previous msgid as gettext writes it."""
     previous = {
-        f"msgctxt {normalize(key, width=WIDTH)}": message.previous_id[0]
+        f"msgctxt {normalize(key, width=WIDTH)}": message.previous_id
         for message in catalog
         if (key := _key(message)) and message.fuzzy and message.previous_id
     }
@@ -63,9 +75,9 @@ def write_po_file(path: Path, catalog: Catalog) -> None:
     write_po(written, catalog, width=WIDTH, ignore_obsolete=True)
     lines = []
     for line in written.getvalue().decode(catalog.charset).splitlines(keepends=True):
-        english = previous.get(line.rstrip("\n"))
-        if english is not None:  # `#|` lines go just before their message's msgctxt
-            quoted = f"msgid {normalize(english, width=WIDTH - len('#| '))}"
+        english = previous.get(line.rstrip("\n"), [])
+        for keyword, text in zip(("msgid", "msgid_plural"), english, strict=False):
+            quoted = f"{keyword} {normalize(text, width=WIDTH - len('#| '))}"  # just before msgctxt
             lines += [f"#| {part}\n" for part in quoted.splitlines()]
         lines.append(line)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -76,6 +88,15 @@ def _key(message: Message) -> str | None:
     """The prompt's key: msgctxt, which stays when the English (the msgid) is reworded."""
     context = message.context
     return context.decode() if isinstance(context, bytes) else context
+
+
+def _texts(value: object) -> tuple[str, ...]:
+    """A msgid or msgstr as its texts: one, or one per plural form."""
+    return tuple(value) if isinstance(value, (list, tuple)) else (str(value or ""),)
+
+
+def _has_text(message: Message) -> bool:
+    return any(_texts(message.string))
 
 
 def _numbers(text: str) -> list[str]:
@@ -89,44 +110,63 @@ def _numbers(text: str) -> list[str]:
 # reviewed, unless it can no longer be right: its placeholders differ from the new English's (values
 # would go missing, or the prompt would fail to format mid-call), or the English now says other
 # numbers (another key to press: the old translation would send the caller to the wrong menu).
-# Then the caller hears the new English instead.
-def _spoken(message: Message) -> bool:
+# Then the caller hears the new English instead. A counted prompt is spoken only with every plural
+# form of the language written: a count said in English, or not at all, in the middle of a call in
+# Russian would be worse than the whole sentence in English.
+def _spoken(message: Message, forms: int) -> bool:
     """Whether the line speaks this translation: a reviewed one always, a fuzzy one if it still fits."""
+    english, translation = _texts(message.id), _texts(message.string)
+    if message.pluralizable and (len(translation) != forms or not all(translation)):
+        return False
     if not message.fuzzy:
         return True
-    english, translation = str(message.id), str(message.string)
     try:
-        if placeholders(translation) != placeholders(english):
-            return False
+        said = [placeholders(text) for text in translation]
     except ValueError:  # a stray brace in the translation: it cannot be formatted at all
         return False
-    return not message.previous_id or _numbers(message.previous_id[0]) == _numbers(english)
+    # A form said for one number only may leave the count out ("одну минуту" is not one: 21 too).
+    wanted = placeholders(english[0])
+    if any(not names <= wanted for names in said) or set().union(*said) != wanted:
+        return False
+    previous = message.previous_id
+    return not previous or {tuple(_numbers(t)) for t in previous} == {tuple(_numbers(t)) for t in english}
 
 
-def _spoken_translations(catalog: Catalog) -> dict[str, str]:
-    found = {}
+def _rule(catalog: Catalog, path: Path) -> PluralRule:
+    try:
+        return PluralRule.parse(catalog.num_plurals, catalog.plural_expr)
+    except ValueError:
+        raise PromptError(
+            f"{path}: Plural-Forms {catalog.plural_forms!r} is not a gettext plural expression; "
+            "run `flask --app app ivr translate update` to write the language's own."
+        ) from None
+
+
+def _spoken_translations(catalog: Catalog, path: Path) -> Translations:
+    rule = _rule(catalog, path)
+    texts: dict[str, Text] = {}
     for message in catalog:
         key = _key(message)
-        if key and message.string and _spoken(message):
-            found[key] = str(message.string)
-    return found
+        if key and _has_text(message) and _spoken(message, rule.forms):
+            texts[key] = _texts(message.string) if message.pluralizable else str(message.string)
+    return Translations(texts, rule)
 
 
-def read_source(locales: Path, language: str) -> dict[str, str]:
+def read_source(locales: Path, language: str) -> Translations | None:
     """The translators' catalog (.po): key (msgctxt) to the translation the line speaks once compiled."""
     path = po_path(locales, language)
     if not path.exists():
-        return {}
-    return _spoken_translations(read_po_file(path, language))
+        return None
+    return _spoken_translations(read_po_file(path, language), path)
 
 
-def load_translations(locales: Path, language: str) -> dict[str, str]:
+def load_translations(locales: Path, language: str) -> Translations | None:
     """The compiled catalog (.mo) the line speaks from; `flask ivr translate compile` makes it."""
     path = po_path(locales, language).with_suffix(".mo")
     if not path.exists():
-        return {}
+        return None
     with path.open("rb") as handle:
-        return _spoken_translations(read_mo(handle))
+        return _spoken_translations(read_mo(handle), path)
 
 
 def compile_translations(locales: Path, language: str) -> Path:
@@ -134,7 +174,7 @@ def compile_translations(locales: Path, language: str) -> Path:
     source = po_path(locales, language)
     catalog = read_po_file(source, language)
     for message in list(catalog):
-        if message.id and not _spoken(message):
+        if message.id and not _spoken(message, catalog.num_plurals):
             catalog.delete(message.id, message.context)
     target = source.with_suffix(".mo")
     with target.open("wb") as handle:
@@ -159,10 +199,11 @@ def translations_to_review(locales: Path, languages: Iterable[str]) -> list[str]
         path = po_path(locales, language)
         if language == "en" or not path.exists():
             continue
-        for message in read_po_file(path, language):
+        catalog = read_po_file(path, language)
+        for message in catalog:
             key = _key(message)
-            if key and message.string and message.fuzzy:
-                heard = "the old translation" if _spoken(message) else "the English"
+            if key and _has_text(message) and message.fuzzy:
+                heard = "the old translation" if _spoken(message, catalog.num_plurals) else "the English"
                 problems.append(
                     f"{language}: prompt {key!r} was reworded in English: review its translation in "
                     f"{path} (fuzzy); until then callers hear {heard}"
@@ -170,11 +211,42 @@ def translations_to_review(locales: Path, languages: Iterable[str]) -> list[str]
     return problems
 
 
+def missing_forms(locales: Path, languages: Iterable[str]) -> list[str]:
+    """Name each plural form a counted prompt's translation lacks, and the numbers it is said for."""
+    problems = []
+    for language in languages:
+        path = po_path(locales, language)
+        if language == "en" or not path.exists():
+            continue
+        catalog = read_po_file(path, language)
+        rule = _rule(catalog, path)
+        for message in catalog:
+            key, forms = _key(message), _texts(message.string)
+            if not key or not message.pluralizable or not any(forms):
+                continue  # an untranslated prompt is named by the phrasebook's gaps
+            for form in range(rule.forms):
+                if form >= len(forms) or not forms[form]:
+                    problems.append(
+                        f"{language}: prompt {key!r} lacks msgstr[{form}], its form for "
+                        f"{rule.said_for(form)}: write it in {path}; until then callers hear the English"
+                    )
+    return problems
+
+
 def template_catalog(prompts: dict[str, Prompt]) -> Catalog:
     """Build the gettext template: one message per prompt, keyed by msgctxt, noted for translators."""
     catalog = Catalog(project="dril-ivr", msgid_bugs_address="", fuzzy=False)
     for prompt in prompts.values():
-        catalog.add(prompt.text, context=prompt.key, auto_comments=[prompt.note] if prompt.note else [])
+        notes = [prompt.note] if prompt.note else []
+        if prompt.plural is not None:
+            notes.append(
+                f"Said with a count: one sentence per plural form of your language (msgstr[0], "
+                f"msgstr[1], ...), chosen by {{{prompt.count}}}. A form said for one number only "
+                f"(e.g. 1) may leave {{{prompt.count}}} out."
+            )
+            catalog.add(prompt.forms, context=prompt.key, auto_comments=notes)
+        else:
+            catalog.add(prompt.text, context=prompt.key, auto_comments=notes)
     return catalog
 
 
@@ -186,40 +258,82 @@ def write_template(prompts: dict[str, Prompt], locales: Path) -> Path:
     return path
 
 
-def update_translations(prompts: dict[str, Prompt], locales: Path, language: str) -> Path:
-    """Merge the catalog into one language's .po, keeping translations; reworded prompts' marked fuzzy."""
+def update_translations(
+    prompts: dict[str, Prompt], locales: Path, language: str, locale: str | None = None
+) -> Path:
+    """Merge the catalog into one language's .po, keeping translations; reworded prompts' marked fuzzy.
+
+    The .po says the plural rule of the language's Babel locale (voices.toml), e.g. pt_BR's, not pt's.
+    """
     path = po_path(locales, language)
     catalog = read_po_file(path, language) if path.exists() else Catalog(locale=language, project="dril-ivr")
+    _write_rule(catalog, plural_rule(locale or language), path)
     before = {key: message for message in catalog if (key := _key(message))}
     # Babel's own fuzzy matching pairs a new English text with the most similar old one among all the
     # prompts: a reworded prompt could take another prompt's translation, and a rewrite would find
     # none. The key (msgctxt) is what stays, so messages are matched on it here instead.
     catalog.update(template_catalog(prompts), no_fuzzy_matching=True)
     for message in catalog:
-        old = before.get(_key(message) or "")
-        if old is not None:
-            _carry_over(message, old)
+        if message.id:
+            _carry_over(message, before.get(_key(message) or ""), catalog.num_plurals)
     write_po_file(path, catalog)
     return path
 
 
-def _carry_over(message: Message, old: Message) -> None:
+def _write_rule(catalog: Catalog, rule: PluralRule, path: Path) -> None:
+    """Give the .po the language's plural rule, unless forms already written would change meaning."""
+    try:
+        old: PluralRule | None = _rule(catalog, path)
+    except PromptError:
+        old = None  # unreadable: replaced by the language's own below
+    if (
+        old
+        and old.forms == rule.forms
+        and [old.choose(n) for n in SAMPLE] == [rule.choose(n) for n in SAMPLE]
+    ):
+        return
+    if any(message.pluralizable and _has_text(message) for message in catalog if message.id):
+        raise PromptError(
+            f"{path}: its Plural-Forms is {catalog.plural_forms!r}, but the language's rule is "
+            f"{rule.header!r}; its plural translations were written for the old rule. Put the new "
+            "Plural-Forms in the header by hand and move each msgstr[n] to the form its numbers now take."
+        )
+    catalog.mime_headers = [("Plural-Forms", rule.header)]
+
+
+def _carry_over(message: Message, old: Message | None, forms: int) -> None:
     """Give a reworded prompt its old translation back, fuzzy, with the English it was made for as
     the previous msgid (`#| msgid`), which translators' editors show beside the new English."""
+    if old is None or not _has_text(old):  # nothing to keep: an empty translation is never fuzzy
+        message.string = _fit("", message.pluralizable, forms)
+        message.flags.discard("fuzzy")
+        message.previous_id = []
+        return
     if message.id == old.id:
         # Babel's update keeps an unreviewed translation's fuzzy flag but drops its previous msgid.
         if message.fuzzy and old.fuzzy and old.previous_id:
             message.previous_id = list(old.previous_id)
         return
-    if not old.string or message.string:
-        return
-    message.string = old.string
+    # Babel's update keeps a counted prompt whose singular stayed, whatever its plural now says, and
+    # never marks it fuzzy: here every rewording is, whichever English text changed.
+    message.string = _fit(old.string, message.pluralizable, forms)
     message.user_comments = list(old.user_comments)
     if old.fuzzy and old.previous_id:  # reworded again before review: still made for the first English
         message.previous_id = list(old.previous_id)
     else:
-        message.previous_id = [old.id] if isinstance(old.id, str) else list(old.id)
-    if message.previous_id == [message.id]:
+        message.previous_id = list(_texts(old.id))
+    if message.previous_id == list(_texts(message.id)):
         message.previous_id = []  # reworded back to the English it was made for: current again
+        message.flags.discard("fuzzy")
     else:
         message.flags.add("fuzzy")
+
+
+def _fit(string: object, plural: bool, forms: int) -> Text:
+    """A kept translation shaped for its prompt now: one text, or exactly one per plural form."""
+    texts = _texts(string)
+    if not plural:
+        return texts[-1]  # a counted prompt made plain: its most general form, until reviewed
+    if len(texts) == 1:
+        return texts * forms  # a plain prompt made counted: what callers heard, in each form, until reviewed
+    return texts[:forms] + ("",) * (forms - len(texts))

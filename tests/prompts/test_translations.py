@@ -23,7 +23,8 @@ from ivr.prompts.translations import (
 from ivr.prompts.voices import load_voices
 
 ROOT = Path(__file__).resolve().parents[2]
-LANGUAGES = sorted(language for language in load_voices(ROOT / "prompts" / "voices.toml") if language != "en")
+VOICES = load_voices(ROOT / "prompts" / "voices.toml")
+LANGUAGES = sorted(language for language in VOICES if language != "en")
 GREETING = "Thank you for calling the ICE Detention Reporting and Information Line."
 
 
@@ -48,7 +49,7 @@ def reword(files: Path, key: str, english: str) -> dict[str, Prompt]:
 def update(files: Path, prompts: dict[str, Prompt], languages: list[str] = LANGUAGES) -> None:
     """`flask ivr translate update` then `compile`, for these languages."""
     for language in languages:
-        update_translations(prompts, files / "locales", language)
+        update_translations(prompts, files / "locales", language, VOICES[language].locale)
         compile_translations(files / "locales", language)
 
 
@@ -81,7 +82,7 @@ def review(files: Path, language: str, key: str, translation: str) -> None:
 
 
 def test_rewording_an_english_prompt_keeps_each_translation_marked_fuzzy(files: Path) -> None:
-    before = {language: read_source(files / "locales", language)["greeting"] for language in LANGUAGES}
+    before = {language: read_source(files / "locales", language).texts["greeting"] for language in LANGUAGES}
     reworded = "Thank you for calling the Detention Reporting and Information Line of ICE."
     update(files, reword(files, "greeting", reworded))
     for language in LANGUAGES:
@@ -128,7 +129,7 @@ def test_rewording_a_prompt_back_before_review_makes_its_translations_current_ag
 def test_a_reworded_prompt_keeps_its_own_translation_not_a_similar_prompts(files: Path) -> None:
     # Babel's own fuzzy matching compares English texts across every prompt: this rewording is closer
     # to not_understood's English than to its own old text. The key (msgctxt) is what stays the same.
-    before = read_source(files / "locales", "es")
+    before = read_source(files / "locales", "es").texts
     update(files, reword(files, "not_an_option", "Sorry, I did not understand that."), ["es"])
     assert po_message(files, "es", "not_an_option").string == before["not_an_option"]
     assert po_message(files, "es", "not_understood").string == before["not_understood"]
@@ -144,7 +145,7 @@ def test_updating_unchanged_prompts_changes_no_translation(files: Path) -> None:
 
 
 def test_until_reviewed_callers_hear_the_old_translation_whose_placeholders_still_fit(files: Path) -> None:
-    spanish = read_source(files / "locales", "es")
+    spanish = read_source(files / "locales", "es").texts
     update(files, reword(files, "queue_position", "Your place in line is number {position}."))
     line = phrasebook(files)
     assert line.text("queue_position", "es", position=3) == spanish["queue_position"].format(position="3")
