@@ -99,8 +99,27 @@ def accuracy_report(
     return [LanguageAccuracy(language, threshold, *c) for language, c in sorted(counts.items())]
 
 
+def overall(reports: list[LanguageAccuracy]) -> LanguageAccuracy:
+    """Every language's callers together, as one row named "all"."""
+    threshold = reports[0].threshold if reports else DEFAULT_THRESHOLD
+    totals = [
+        sum(getattr(r, name) for r in reports)
+        for name in (
+            "utterances",
+            "confident",
+            "confident_correct",
+            "asked_to_confirm",
+            "no_subject",
+            "top1_correct",
+        )
+    ]
+    return LanguageAccuracy("all", threshold, *totals)
+
+
 def print_report(threshold: float, data: Path, phrases: Path, misses: bool) -> None:
-    """Print, per language, how well callers' words are classified; with `misses`, each wrong one."""
+    """Print, per language and for all, how well callers' words are classified: the share answered
+    confidently (no keypad confirmation) and the share of those answers that are right (precision);
+    with `misses`, each wrong or unconfident one."""
     book = PhraseBook.load(phrases)
     header = (
         f"{'language':<9}{'utterances':>11}{'confident':>11}{'conf. correct':>15}"
@@ -108,7 +127,8 @@ def print_report(threshold: float, data: Path, phrases: Path, misses: bool) -> N
     )
     click.echo(f"threshold {threshold:.2f}")
     click.echo(header)
-    for row in accuracy_report(data, threshold, book):
+    reports = accuracy_report(data, threshold, book)
+    for row in [*reports, overall(reports)]:
         click.echo(
             f"{row.language:<9}{row.utterances:>11}"
             f"{row.confident:>5} ({row.confident_share:>4.0%})"
@@ -117,7 +137,7 @@ def print_report(threshold: float, data: Path, phrases: Path, misses: bool) -> N
         )
     if misses:
         for utterance, subject, confidence in evaluate(data, threshold, book):
-            if subject != utterance.subject:
+            if subject != utterance.subject or confidence < threshold:
                 found = subject.value if subject else "-"
                 click.echo(
                     f"{utterance.language}  expected {utterance.subject.value:<22} "

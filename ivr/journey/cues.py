@@ -179,8 +179,14 @@ def _language(
     known.update(spelling.normalize(w) for w in language_options.get("known_words", []))
     misheard = None
     if word_boundaries and language_options.get("misheard", True):
-        cue_words = {w for cue in cues if cue.subject is not None for part in cue.parts for w in part}
-        misheard = Misheard.of(cue_words, frozenset(known))
+        # Only a cue of one word: in a phrase, a word one slip from its word is mostly another form
+        # of a word the phrase does not mean ("broken" for "broke my").
+        cue_words = {
+            (c.parts[0][0], c.subject)
+            for c in cues
+            if c.subject is not None and c.parts == c.parts[:1] and len(c.parts[0]) == 1
+        }
+        misheard = Misheard.of(list(cue_words), frozenset(known))
     by_text: dict[str, list[tuple[int, int]]] = {}
     by_stem: dict[str, list[tuple[int, int]]] = {}
     by_start: dict[str, list[tuple[int, int]]] = {}

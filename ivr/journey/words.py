@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Literal
@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Literal
 import snowballstemmer
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
+
+from ivr.journey.subjects import Subject
 
 if TYPE_CHECKING:
     from ivr.journey.cues import CueWord
@@ -148,22 +150,27 @@ class Misheard:
         self._known = known
         self._stems = stems  # a word sharing a cue word's stem is that word, heard right
         self._cue_words: dict[tuple[str, bool], CueWord] = {}
+        self._subjects: dict[tuple[str, bool], set[Subject]] = {}
 
     @classmethod
-    def of(cls, cue_words: Iterable[CueWord], known: frozenset[str]) -> Misheard:
-        words = [
-            w
-            for w in cue_words
+    def of(cls, cue_words: list[tuple[CueWord, Subject]], known: frozenset[str]) -> Misheard:
+        """Listen for slips of these one-word cues (each with the subject it votes for)."""
+        subjects: dict[tuple[str, bool], set[Subject]] = {}
+        for word, subject in cue_words:
+            subjects.setdefault((word.text, word.prefix), set()).add(subject)
+        words = {
+            (w.text, w.prefix): w
+            for w, _ in cue_words
             if len(w.text) >= (_SHORTEST_MISHEARD_START if w.prefix else _SHORTEST_MISHEARD)
-        ]
+        }
         starts: dict[int, list[str]] = {}
-        for word in words:
-            if word.prefix:
-                starts.setdefault(len(word.text), []).append(word.text)
-        stems = frozenset(s for w in words for s in w.stems)
-        found = cls([w.text for w in words if not w.prefix], starts, known, stems)
-        for word in words:
-            found._cue_words.setdefault((word.text, word.prefix), word)
+        for text, prefix in words:
+            if prefix:
+                starts.setdefault(len(text), []).append(text)
+        stems = frozenset(s for w, _ in cue_words for s in w.stems)
+        found = cls([text for text, prefix in words if not prefix], starts, known, stems)
+        found._cue_words = words
+        found._subjects = subjects
         return found
 
     def correct(self, word: Word) -> CueWord | None:
@@ -176,12 +183,16 @@ class Misheard:
             for choice, distance, _ in process.extract(
                 text, choices, scorer=Levenshtein.distance, score_cutoff=slips, limit=None
             ):
-                near[(choice, False)] = int(distance)
+                # A word ending otherwise is another form or another word ("dejan", "dejar";
+                # "think", "thing"); a recogniser's slip sits inside the word ("lawer", "atorney").
+                if choice[-2:] == text[-2:]:
+                    near[(choice, False)] = int(distance)
         for length, starts in self._starts.items():
             slips = _slips(length)
-            # "atacked" against "attack*": the caller's word cut where the cue word ends, give or take
-            # the one letter a slip adds or drops.
-            for cut in {length - 1, length, length + 1}:
+            # "attacck" against "attack*": the caller's word cut where the cue word ends, or one
+            # letter later for a letter a slip added; one earlier only where the word ends there
+            # ("lawer"), or "doctrine" would be a slip of "doctor*" and "traffic" of "traffick*".
+            for cut in {length, length + 1} | ({len(text)} if len(text) == length - 1 else set()):
                 if cut > len(text):
                     continue
                 for choice, distance, _ in process.extract(
@@ -196,9 +207,11 @@ class Misheard:
         if not near:
             return None
         best = min(near.values())
-        closest = {key for key, d in near.items() if d == best}
-        # Two cue words equally near: the word could be either, so it stands for neither.
-        return self._cue_words[closest.pop()] if len(closest) == 1 else None
+        closest = sorted((key for key, d in near.items() if d == best), key=lambda k: -len(k[0]))
+        # Cue words of two subjects equally near: the word could be either, so it stands for neither.
+        if len(set().union(*(self._subjects[key] for key in closest))) != 1:
+            return None
+        return self._cue_words[closest[0]]
 
 
 def _slips(length: int) -> int:
