@@ -18,7 +18,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask.globals import app_ctx
 
-from ivr.config import PROJECT_ROOT
+from ivr.config import DEVELOPMENT_TWILIO_API_URL, PROJECT_ROOT
 from ivr.db import upgrade
 from ivr.journey.classifier import PHRASES_FILE
 
@@ -33,6 +33,9 @@ UTTERANCES_FILE = PROJECT_ROOT / "tests" / "data" / "subject_utterances.tsv"
 DEFAULT_THRESHOLD = 0.6
 
 _ORDER = "ivr.cli.devtools.order"
+# What the simulated operator may do when rung (ivr.devtools.switchboard.OPERATOR_CHOICES, checked
+# equal by tests/devtools), written out here so that a web worker building the CLI imports no tool.
+OPERATOR_CHOICES = ("answer", "no-answer", "decline")
 
 
 # --- `flask ivr call` --------------------------------------------------------------------------
@@ -130,6 +133,23 @@ def _parse_at(raw: str) -> datetime:
 @click.option("--answer", count=True, help="An operator picks up the waiting call.")
 @click.option("--record", multiple=True, help="Say these words into the recording, then press #.")
 @click.option("--hangup", count=True, help="Hang up.")
+@click.option(
+    "--operator",
+    "operator_picks_up",
+    type=click.Choice(OPERATOR_CHOICES),
+    default="answer",
+    show_default=True,
+    help="What the operator the line rings does: answer and take the call, let it ring out, or "
+    "pick up and press nothing after the whisper.",
+)
+@click.option(
+    "--operator-says", multiple=True, help="What the operator says in the room, one line per caller --say."
+)
+@click.option(
+    "--twilio-api",
+    help="With --url: serve Twilio's REST API stand-in here for the server's requests "
+    "[default: the server's IVR_TWILIO_API_URL in development, http://127.0.0.1:5099].",
+)
 @with_appcontext
 def call_command(
     url: str | None,
@@ -143,6 +163,9 @@ def call_command(
     say: tuple[str, ...],
     confidence: tuple[float, ...],
     record: tuple[str, ...],
+    operator_picks_up: str,
+    operator_says: tuple[str, ...],
+    twilio_api: str | None,
     **_counted_flags: int,
 ) -> None:
     """Call the line as Twilio would, scripted (--press 2 --say "..." ...) or typing at each turn.
@@ -151,6 +174,9 @@ def call_command(
     """
     from ivr.devtools.caller import SimulatorError
     from ivr.devtools.simulator import simulate, simulate_remote
+    from ivr.devtools.switchboard import OperatorPlan
+
+    operator = OperatorPlan(operator_picks_up, list(operator_says))
 
     ctx = click.get_current_context()
     steps = (
@@ -187,6 +213,10 @@ def call_command(
                 from_number=from_number,
                 max_wait_loops=loops,
                 repeat_callbacks=repeat_callbacks,
+                operator=operator,
+                twilio_api=twilio_api
+                or current_app.config["IVR"].twilio_api_url
+                or DEVELOPMENT_TWILIO_API_URL,
                 out=sys.stdout,
             )
             return
@@ -205,6 +235,7 @@ def call_command(
             at=_parse_at(at) if at else None,
             max_wait_loops=loops,
             repeat_callbacks=repeat_callbacks,
+            operator=operator,
             out=sys.stdout,
         )
     except SimulatorError as error:

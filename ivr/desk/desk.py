@@ -48,9 +48,12 @@ class Desk:
             self._rest = Rest(make_client(self.settings), self.settings)
         return self._rest
 
-    def use_http_client(self, http_client: HttpClient) -> None:
-        """Send the REST requests through this client of the `twilio` library (tests, the simulator)."""
-        self._rest = Rest(make_client(self.settings, http_client), self.settings)
+    def use_http_client(self, http_client: HttpClient | None) -> None:
+        """Send the REST requests through this client of the `twilio` library (tests, the simulator);
+        None goes back to the settings' own (ivr.desk.twilio_rest.make_http_client)."""
+        self._rest = None
+        if http_client is not None:
+            self._rest = Rest(make_client(self.settings, http_client), self.settings)
 
     # --- The decision's three moments ----------------------------------------------------------
 

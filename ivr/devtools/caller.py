@@ -94,9 +94,15 @@ class Script:
             "gather": ("press", "say", "silence", "wait", "hangup"),
             "record": ("record", "say", "press", "silence", "wait", "hangup"),
             "queue": ("press", "say", "silence", "wait", "answer", "hangup"),
+            "room": ("say", "silence", "wait", "hangup"),
         }[place]
         if step.kind not in allowed:
-            where = {"gather": "a menu", "record": "a recording", "queue": "waiting in the queue"}[place]
+            where = {
+                "gather": "a menu",
+                "record": "a recording",
+                "queue": "waiting in the queue",
+                "room": "talking with an operator",
+            }[place]
             raise SimulatorError(
                 f"script step {self.taken} ({step}) does not fit: the caller is at {where}, "
                 f"where the script may {', '.join(allowed)}"
@@ -125,6 +131,8 @@ class Keyboard:
                 return wait()
             if typed.lower() == "answer":
                 return answer()
+        if place == "room":
+            return say(typed) if typed else wait()
         if not typed:
             return silence()
         if place == "record":
@@ -135,3 +143,20 @@ class Keyboard:
 
     def unused(self) -> list[Step]:
         return []
+
+
+def collected_digits(keys: str, finish_on_key: str, num_digits: int | None) -> tuple[str, bool]:
+    """The Digits Twilio posts for these key presses, and whether the Gather ended without waiting."""
+    if finish_on_key and finish_on_key in keys:
+        return keys[: keys.index(finish_on_key)][:num_digits], True
+    if num_digits is not None and len(keys) >= num_digits:
+        return keys[:num_digits], True
+    return keys, False
+
+
+def shown_keys(keys: str) -> str:
+    """Keys as the transcript shows them: menu choices as pressed, longer entries (A-numbers, ZIP
+    codes) only counted."""
+    if len(keys.strip("#*")) > 2:
+        return f"{len(keys.strip('#*'))} digits{' then #' if keys.endswith('#') else ''}"
+    return keys

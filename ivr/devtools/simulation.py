@@ -14,8 +14,11 @@ from ivr.devtools.caller import (
     QUEUE_PROMPT,
     RECORD_PROMPT,
     Step,
+    collected_digits,
+    shown_keys,
     wait,
 )
+from ivr.devtools.switchboard import Switchboard
 from ivr.devtools.twilio_call import CallResult, TwilioCall
 from ivr.prompts.audio import words_of
 
@@ -57,24 +60,14 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
-def _collected(keys: str, finish_on_key: str, num_digits: int | None) -> tuple[str, bool]:
-    """The Digits Twilio posts for these key presses, and whether the Gather ended without waiting."""
-    if finish_on_key and finish_on_key in keys:
-        return keys[: keys.index(finish_on_key)][:num_digits], True
-    if num_digits is not None and len(keys) >= num_digits:
-        return keys[:num_digits], True
-    return keys, False
-
-
-def _shown_keys(keys: str) -> str:
-    # Menu choices are worth seeing; longer entries are A-numbers and ZIP codes: count them only.
-    if len(keys.strip("#*")) > 2:
-        return f"{len(keys.strip('#*'))} digits{' then #' if keys.endswith('#') else ''}"
-    return keys
-
-
 class Simulation(TwilioCall):
-    """One call, from the first webhook to the status callback, acted out as Twilio would."""
+    """One call, from the first webhook to the status callback, acted out as Twilio would.
+
+    With a switchboard, Twilio's other legs are played too: the operators the line rings, the room.
+    """
+
+    switchboard: Switchboard | None = None
+    moved_to: str | None = None
 
     # - the call -
 
@@ -87,7 +80,11 @@ class Simulation(TwilioCall):
                 self.echo('[Twilio] "We are sorry, an application error has occurred. Goodbye."')
                 break
             current = self.run_document(current.url, current.document)
+        if self.switchboard is not None:
+            self.switchboard.pump()
         self.send_status()
+        if self.switchboard is not None:
+            self.switchboard.pump()
         unused = self.caller.unused()
         if unused:
             # Steps left over mean the call went another way than the script expected.
@@ -121,6 +118,13 @@ class Simulation(TwilioCall):
             return _Ended("the line hung up")
         if verb.tag == "Enqueue":
             return self.enqueue(verb, url)
+        if verb.tag == "Dial" and (conference := verb.find("Conference")) is not None and self.switchboard:
+            room = self.switchboard.enter_room(conference, self.result.call_sid, "caller")
+            self.hear("Conference", room.name)
+            if self.switchboard.talk(self.caller, room):
+                return _Ended("the caller hung up")
+            self.echo("[The room has ended: the caller's call goes on]")
+            return None
         if verb.tag == "Record":
             return self.record(verb, url)
         if verb.tag == "Reject":
@@ -190,8 +194,8 @@ class Simulation(TwilioCall):
         params: dict[str, str] = {}
         if step.kind == "press" and "dtmf" in listens:
             num_digits = _int(verb.get("numDigits"), 0) or None
-            digits, ended = _collected(step.value, verb.get("finishOnKey", "#"), num_digits)
-            self.echo(f">> caller presses {_shown_keys(step.value)}")
+            digits, ended = collected_digits(step.value, verb.get("finishOnKey", "#"), num_digits)
+            self.echo(f">> caller presses {shown_keys(step.value)}")
             self.clock += len(step.value) * 0.5 + (0 if ended else timeout)
             if digits:
                 params["Digits"] = digits
@@ -224,6 +228,10 @@ class Simulation(TwilioCall):
         result = self.wait_in_queue(verb, url, queue)
         queue_time = int(self.clock - queue.entered)
         self.echo(f"[Left the queue: {result}, after {queue_time} s]")
+        if result == "moved" and self.moved_to is not None:
+            # Twilio runs the TwiML the line moved the call to; the Enqueue is over.
+            target, self.moved_to = self.moved_to, None
+            return _Next(target, self.fetch(target))
         action = verb.get("action")
         if action is None:
             return _Ended("the caller hung up") if result == "hangup" else None
@@ -252,6 +260,12 @@ class Simulation(TwilioCall):
         method = verb.get("waitUrlMethod", "POST")
         pending: _Next | None = None
         while True:
+            if self.switchboard is not None:
+                # What the line asked of Twilio meanwhile: an operator rung, the caller moved.
+                self.switchboard.pump()
+                self.moved_to = self.switchboard.moves.pop(self.result.call_sid, None)
+                if self.moved_to is not None:
+                    return "moved"
             queue.rounds += 1
             if self.max_wait_loops is not None and queue.rounds > self.max_wait_loops:
                 self.echo(f">> caller gives up after {self.max_wait_loops} rounds on hold and hangs up")

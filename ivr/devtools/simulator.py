@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import select
@@ -14,10 +15,16 @@ from sqlalchemy import select
 from ivr.db import session_scope
 from ivr.devtools.caller import Caller, Keyboard, Script, Step
 from ivr.devtools.simulation import Simulation
+from ivr.devtools.switchboard import OperatorPlan, Switchboard
 from ivr.devtools.transport import InProcess, OverHttp
+from ivr.devtools.twilio_api import FakeTwilioApi, InProcessApiClient, serve
 from ivr.devtools.twilio_call import DEFAULT_FROM, LINE_NUMBER, TEST_ACCOUNT_SID, CallResult
 from ivr.line import Line
 from ivr.models import Call
+
+# A server's REST requests come just after its answers, over HTTP: each round on hold gives them
+# this long to arrive, as the real hold loop's 15 s pause would.
+REMOTE_SETTLE_SECONDS = 1.0
 
 
 def _caller(steps: Sequence[Step] | None, ask: Callable[[str], str]) -> Caller:
@@ -69,6 +76,20 @@ def call_summary(app: Flask, call_sid: str) -> tuple[str | None, str]:
         return call.outcome, f"{call.outcome or 'none'} ({details})"
 
 
+@contextmanager
+def twilio_api_in_process(app: Flask, api: FakeTwilioApi) -> Iterator[None]:
+    """The app's REST requests to Twilio answered by `api` in this process, for the call's length."""
+    desk = app.extensions.get("ivr.desk")
+    if desk is None:  # an app without operators (a test's small line)
+        yield
+        return
+    desk.use_http_client(InProcessApiClient(api))
+    try:
+        yield
+    finally:
+        desk.use_http_client(None)
+
+
 def simulate(
     app: Flask,
     steps: Sequence[Step] | None,
@@ -78,16 +99,21 @@ def simulate(
     at: datetime | None = None,
     max_wait_loops: int | None = 20,
     repeat_callbacks: bool = False,
+    operator: OperatorPlan | None = None,
     out: TextIO | None = None,
     ask: Callable[[str], str] = input,
 ) -> CallResult:
     """Call the app in this process as Twilio would; `steps=None` asks `ask` at each turn instead.
 
-    `at` pins the line's clock at that moment when the call starts; it moves with the call.
+    `at` pins the line's clock at that moment when the call starts; it moves with the call. The
+    operators the line rings are played as `operator` says (by default they answer and take it).
     """
     settings = app.config["IVR"]
+    transport = InProcess(app)
+    account_sid = settings.twilio_account_sid or TEST_ACCOUNT_SID
+    api = FakeTwilioApi(account_sid)
     simulation = Simulation(
-        InProcess(app),
+        transport,
         _caller(steps, ask),
         public_url=settings.public_url,
         auth_token=settings.twilio_auth_token,
@@ -98,12 +124,16 @@ def simulate(
         repeat_callbacks=repeat_callbacks,
         out=out,
     )
-    if at is None:
-        result = simulation.run()
-    else:
-        with pinned_clock(app, at) as set_elapsed:
-            simulation.on_request = set_elapsed
+    simulation.switchboard = Switchboard(
+        api, transport, settings.twilio_auth_token, account_sid, operator or OperatorPlan(), simulation.echo
+    )
+    with twilio_api_in_process(app, api):
+        if at is None:
             result = simulation.run()
+        else:
+            with pinned_clock(app, at) as set_elapsed:
+                simulation.on_request = set_elapsed
+                result = simulation.run()
     result.outcome, summary = call_summary(app, result.call_sid)
     simulation.echo(f"Call outcome: {summary}")
     return result
@@ -120,12 +150,19 @@ def simulate_remote(
     to_number: str = LINE_NUMBER,
     max_wait_loops: int | None = 20,
     repeat_callbacks: bool = False,
+    operator: OperatorPlan | None = None,
+    twilio_api: str | None = None,
     out: TextIO | None = None,
     ask: Callable[[str], str] = input,
 ) -> CallResult:
-    """Call a running server at `url`, signing for `public_url` (the address it knows itself by)."""
+    """Call a running server at `url`, signing for `public_url` (the address it knows itself by).
+
+    With `twilio_api` (an http://host:port address), Twilio's REST API is served there for the
+    server's requests (its IVR_TWILIO_API_URL), and the operators it rings are played as `operator` says.
+    """
+    transport = OverHttp(url)
     simulation = Simulation(
-        OverHttp(url),
+        transport,
         _caller(steps, ask),
         public_url=public_url or url,
         auth_token=auth_token,
@@ -136,6 +173,29 @@ def simulate_remote(
         repeat_callbacks=repeat_callbacks,
         out=out,
     )
-    result = simulation.run()
+    server = None
+    if twilio_api:
+        api = FakeTwilioApi(account_sid)
+        address = urlsplit(twilio_api)
+        try:
+            server = serve(api, address.hostname or "127.0.0.1", address.port or 80)
+        except OSError as error:
+            simulation.echo(
+                f"!! Twilio's API stand-in could not listen on {twilio_api} ({error}): no operator side"
+            )
+        else:
+            simulation.echo(
+                f"Twilio's REST API stand-in listens on {twilio_api} (the server's IVR_TWILIO_API_URL)"
+            )
+            simulation.switchboard = Switchboard(
+                api, transport, auth_token, account_sid, operator or OperatorPlan(), simulation.echo
+            )
+            simulation.switchboard.settle_seconds = REMOTE_SETTLE_SECONDS
+    try:
+        result = simulation.run()
+    finally:
+        if server is not None:
+            server.shutdown()
+            server.server_close()
     simulation.echo("Call ended (status sent)")
     return result
