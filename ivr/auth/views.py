@@ -30,6 +30,7 @@ from ivr.models import Role
 from ivr.pages.language import SCREEN_LANGUAGES, SESSION_KEY, remember_screen_language
 
 log = logging.getLogger(__name__)
+CHOSEN_SIGNED_OUT = "language_chosen_signed_out"  # the session's language was chosen on this sign-in page
 
 
 class SignInForm(Form):
@@ -88,8 +89,9 @@ def _sign_in(form: SignInForm, next_page: str | None) -> ResponseReturnValue:
     user.last_sign_in_at = now.astimezone(UTC)  # SQLite keeps no offset: written in UTC, read as UTC
     throttle.record_success(database, attempt, now, user.id)
     database.commit()
-    # A language chosen on the sign-in page is the person's choice now; otherwise their last one.
-    chosen = session.get(SESSION_KEY)
+    # A language chosen on the sign-in page is the person's choice now; otherwise their last one
+    # (the language kept after someone else signed out at this desk was theirs, not this person's).
+    chosen = session.get(SESSION_KEY) if session.get(CHOSEN_SIGNED_OUT) else None
     if chosen in SCREEN_LANGUAGES and chosen != user.screen_language:
         user.screen_language = chosen
         database.commit()
@@ -126,4 +128,6 @@ def language() -> ResponseReturnValue:
         if account is not None:
             account.user.screen_language = chosen
             get_session().commit()
+        else:
+            session[CHOSEN_SIGNED_OUT] = True
     return redirect(local_path(request.form.get("next")) or url_for("auth.login"))

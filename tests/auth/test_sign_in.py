@@ -104,3 +104,22 @@ def test_the_browsers_language_chooses_until_a_person_does(app: Flask) -> None:
     assert "Iniciar sesión" in page.get_data(as_text=True)
     page = app.test_client().get("/login", headers={"Accept-Language": "fr"})
     assert "Sign in" in page.get_data(as_text=True)
+
+
+def test_the_language_left_by_someone_who_signed_out_is_not_the_next_persons_choice(
+    app: Flask, operator: Person
+) -> None:
+    from ivr.models import Role
+    from tests.signing_in import add_person
+
+    colleague = add_person(app, "beto@example.gov", Role.OPERATOR)
+    desk = app.test_client()
+    sign_in(desk, operator.email)
+    post_form(desk, "/console/", "/language", language="es", next="/console/")
+    post_form(desk, "/console/", "/logout")
+    assert "Correo electrónico" in desk.get("/login").get_data(as_text=True)  # still hers on screen
+    sign_in(desk, colleague.email)
+    assert "State" in desk.get("/console/").get_data(as_text=True)  # his account's language
+    with session_scope(app) as session:
+        user = session.get(User, colleague.id)
+        assert user is not None and user.screen_language == "en"
