@@ -124,7 +124,8 @@ def _spoken(message: Message, forms: int) -> bool:
         said = [placeholders(text) for text in translation]
     except ValueError:  # a stray brace in the translation: it cannot be formatted at all
         return False
-    # A form said for one number only may leave the count out ("одну минуту" is not one: 21 too).
+    # Each form says only the English's values and all forms together say each of them: one form may
+    # leave the count out (Arabic's dual, said for 2 alone; which ones may is checked by gaps()).
     wanted = placeholders(english[0])
     if any(not names <= wanted for names in said) or set().union(*said) != wanted:
         return False

@@ -31,6 +31,12 @@ note = ""
 [holiday_labor_day]
 text = "Labor Day"
 note = ""
+
+[queue_estimated_wait]
+text = "The wait is about {minutes} minute."
+plural = "The wait is about {minutes} minutes."
+count = "minutes"
+note = ""
 """
 
 VOICES = """
@@ -51,12 +57,17 @@ day_format = "{weekday} {day} {month}"
 time_format = "{hour}è{minute}"
 """
 
-HAITIAN = {
+HAITIAN: dict[str, str | tuple[str, ...]] = {
     # The value comes first in Haitian Creole here: the pieces must follow the translation's order.
     "next_opening": "{day} a {time}, liy lan ap louvri ankò.",
     "a_number_readback": "Ou antre {digits}. Si se sa, peze 1.",
     "closed_holiday": "Jodi a se {holiday}, yon jou ferye federal.",
     "holiday_labor_day": "Fèt Travay",
+    # Said of one, "yon minit" has no number to play; every other count is played between two pieces.
+    "queue_estimated_wait": (
+        "Tan pou tann lan se anviwon yon minit.",
+        "Tan pou tann lan se anviwon {minutes} minit.",
+    ),
 }
 
 
@@ -66,7 +77,7 @@ def audio(tmp_path: Path) -> AudioBook:
     (tmp_path / "voices.toml").write_text(VOICES)
     catalog = Catalog(locale="ht")
     for key, text in HAITIAN.items():
-        catalog.add("x", string=text, context=key)
+        catalog.add("x" if isinstance(text, str) else ("x", "xs"), string=text, context=key)
     po = tmp_path / "locales" / "ht" / "LC_MESSAGES" / "messages.po"
     po.parent.mkdir(parents=True)
     with po.open("wb") as handle:
@@ -106,6 +117,21 @@ def test_a_prompt_inside_a_prompt_plays_its_own_file(audio: AudioBook) -> None:
     assert pieces == ["ht/closed_holiday.0.wav", "ht/holiday_labor_day.wav", "ht/closed_holiday.1.wav"]
 
 
+def test_a_counted_prompt_plays_the_pieces_of_the_form_its_count_takes(audio: AudioBook) -> None:
+    assert audio.pieces(Said("queue_estimated_wait", {"minutes": 1}), "ht") == [
+        "ht/queue_estimated_wait.form0.wav"
+    ]
+    assert audio.pieces(Said("queue_estimated_wait", {"minutes": 12}), "ht") == [
+        "ht/queue_estimated_wait.form1.0.wav",
+        audio.word_file("ht", "12"),
+        "ht/queue_estimated_wait.form1.1.wav",
+    ]
+    wanted = audio.wanted("ht")
+    assert wanted["ht/queue_estimated_wait.form0.wav"] == "Tan pou tann lan se anviwon yon minit."
+    assert wanted["ht/queue_estimated_wait.form1.0.wav"] == "Tan pou tann lan se anviwon"
+    assert wanted["ht/queue_estimated_wait.form1.1.wav"] == "minit."
+
+
 def test_every_piece_a_caller_could_hear_is_wanted(audio: AudioBook) -> None:
     wanted = audio.wanted("ht", names=["Los Angeles"])
     assert wanted["ht/next_opening.1.wav"] == "liy lan ap louvri ankò."
@@ -121,6 +147,7 @@ def test_build_makes_phone_audio_and_keeps_a_human_recording(audio: AudioBook) -
     made, kept, removed = audio.build("ht", names=["Miami"])
     assert made == len(audio.wanted("ht", names=["Miami"])) and kept == removed == 0
     assert audio.missing("ht", names=["Miami"]) == []
+    assert (audio.root / "ht/queue_estimated_wait.form0.wav").read_bytes()[:4] == b"RIFF"  # each form's own
     greeting = audio.root / "ht/holiday_labor_day.wav"
     header = greeting.read_bytes()[:64]
     assert header[:4] == b"RIFF" and int.from_bytes(header[24:28], "little") == 8000  # 8 kHz

@@ -184,3 +184,91 @@ def test_prompt_check_names_each_translation_awaiting_review_until_it_is_reviewe
     line = phrasebook(files)
     assert line.text("queue_position", "es", position=3) == "Su lugar en la fila es el número 3."
     assert line.template("language_menu_other", "es") == "Para otros idiomas, oprima 4."
+
+
+WAIT = ("The wait is about {minutes} minute.", "The wait is about {minutes} minutes.")
+
+
+def reword_counted(files: Path, key: str, text: str, plural: str) -> dict[str, Prompt]:
+    """Change a counted prompt's English for one and for several in catalog.toml."""
+    path = files / "prompts" / "catalog.toml"
+    prompt = load_catalog(path)[key]
+    source = path.read_text()
+    for old, new in (
+        (f'plural = "{prompt.plural}"', f'plural = "{plural}"'),
+        (f'text = "{prompt.text}"', f'text = "{text}"'),
+    ):
+        assert source.count(old) == 1
+        source = source.replace(old, new)
+    path.write_text(source)
+    return load_catalog(path)
+
+
+def test_rewording_a_counted_prompt_keeps_every_forms_translation_marked_fuzzy(files: Path) -> None:
+    before = {
+        language: read_source(files / "locales", language).texts["queue_estimated_wait"]
+        for language in LANGUAGES
+    }
+    reworded = ("Your wait will be about {minutes} minute.", "Your wait will be about {minutes} minutes.")
+    update(files, reword_counted(files, "queue_estimated_wait", *reworded))
+    update(files, load_catalog(files / "prompts" / "catalog.toml"))  # and again: the `#|` lines are read back
+    for language in LANGUAGES:
+        message = po_message(files, language, "queue_estimated_wait")
+        assert message.id == reworded and message.string == before[language], language
+        assert message.fuzzy and message.previous_id == list(WAIT), language
+    po = po_path(files / "locales", "ru").read_text()
+    assert f'#| msgid "{WAIT[0]}"\n#| msgid_plural "{WAIT[1]}"\nmsgctxt "queue_estimated_wait"\n' in po
+    # Until a translator reviews them, callers hear the old forms, each for its own counts.
+    line = phrasebook(files)
+    assert line.text("queue_estimated_wait", "ru", minutes=21) == "Ожидание займёт примерно 21 минуту."
+    assert line.text("queue_estimated_wait", "ar", minutes=2) == "مدة الانتظار حوالي دقيقتين."
+    assert line.text("queue_estimated_wait", "en", minutes=1) == "Your wait will be about 1 minute."
+    assert (
+        "ru: prompt 'queue_estimated_wait' was reworded in English: review its translation in "
+        f"{po_path(files / 'locales', 'ru')} (fuzzy); until then callers hear the old translation"
+    ) in translations_to_review(files / "locales", LANGUAGES)
+    assert stale_compilations(files / "locales", LANGUAGES) == []
+
+
+def test_rewording_only_the_plural_english_marks_the_translation_fuzzy(files: Path) -> None:
+    # Babel's update keeps a message whose singular stayed, unmarked, whatever its plural now says.
+    update(
+        files,
+        reword_counted(files, "queue_estimated_wait", WAIT[0], "The wait is about {minutes} minutes now."),
+    )
+    message = po_message(files, "es", "queue_estimated_wait")
+    assert message.fuzzy and message.previous_id == list(WAIT)
+    assert (
+        phrasebook(files).text("queue_estimated_wait", "es", minutes=5) == "La espera es de unos 5 minutos."
+    )
+
+
+def test_rewording_a_counted_prompt_back_makes_its_translations_current_again(files: Path) -> None:
+    update(
+        files,
+        reword_counted(
+            files, "queue_estimated_wait", "Wait about {minutes} minute.", "Wait about {minutes} minutes."
+        ),
+    )
+    update(files, reword_counted(files, "queue_estimated_wait", *WAIT))
+    assert translations_to_review(files / "locales", LANGUAGES) == []
+    for language in LANGUAGES:
+        assert po_lines(files, language) == po_lines(ROOT, language), language
+
+
+def test_until_reviewed_callers_hear_english_where_a_counted_prompts_count_changed(files: Path) -> None:
+    path = files / "prompts" / "catalog.toml"
+    source = path.read_text()
+    for old, new in (
+        (f'text = "{WAIT[0]}"', 'text = "Expect to wait {wait} minute."'),
+        (f'plural = "{WAIT[1]}"', 'plural = "Expect to wait {wait} minutes."'),
+        ('count = "minutes"\nnote = "Said after', 'count = "wait"\nnote = "Said after'),
+    ):
+        assert source.count(old) == 1
+        source = source.replace(old, new)
+    path.write_text(source)
+    update(files, load_catalog(path))
+    line = phrasebook(files)
+    for language in LANGUAGES:
+        assert line.text("queue_estimated_wait", language, wait=2) == "Expect to wait 2 minutes.", language
+        assert line.text("queue_estimated_wait", language, wait=1) == "Expect to wait 1 minute.", language
