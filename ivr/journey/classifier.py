@@ -84,14 +84,16 @@ class PhraseBook:
             return
         again = [Word(h.text, h.stems) if h else word for word, h in zip(words, heard, strict=True)]
         heard_right = set(votes.scores)
+        guessed: set[Subject | None] = set()
         for number in phrases.candidates(again):
             cue = phrases.cues[number]
-            if cue.fallback or cue.text in votes.voted:
-                continue
+            if cue.fallback or cue.text in votes.voted or cue.subject in guessed:
+                continue  # one guess per subject: "amused amused" is not twice the evidence
             if heard_right and cue.subject not in heard_right:
                 continue
             if _claim(cue, again, claimed):
                 votes.add(cue, cue.weight * self.scoring.misheard_share, misheard=True)
+                guessed.add(cue.subject)
 
 
 class _Votes:

@@ -134,6 +134,8 @@ def _parse_book(data: dict[str, Any], path: Path) -> tuple[dict[str, LanguageCue
     borrowed = data.get(_BORROWED, {})
     if not isinstance(borrowed, dict):
         raise PhraseBookError(f"{path}: [{_BORROWED}] must be a table of subjects.")
+    for name in borrowed:
+        _subject(_BORROWED, name, path)
     languages: dict[str, LanguageCues] = {}
     for code, tables in data.items():
         if code in ("scoring", "options", _BORROWED):
@@ -223,7 +225,8 @@ class _CueMaker:
             words: list[CueWord] = []
             for written in part.split():
                 prefix = written.endswith("*") and self.word_boundaries
-                for said in self.spelling.words(written.rstrip("*"), self.word_boundaries, self.stemmer):
+                stemmer = None if prefix else self.stemmer
+                for said in self.spelling.words(written.rstrip("*"), self.word_boundaries, stemmer):
                     # Only whole words have a stem: "golpe*" already says which forms it takes.
                     words.append(CueWord(said.text, False, frozenset() if prefix else said.stems))
                 if prefix and words:

@@ -132,6 +132,8 @@ class Stemmer:
         Both, because a phrase file may write a cue without its accents ("agressao") while the
         recogniser writes them ("agressões"): each side's stems meet in one of the two.
         """
+        if len(folded) < _SHORTEST_STEM:
+            return frozenset()  # "me", "de": no stem this short would be kept
         as_written = self._stem(written)
         if strip_marks:
             as_written = _without_marks(as_written)
