@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from ivr.line import current_line
+from ivr.prompts.hold_music import hold_music_path, make_hold_music
 from ivr.prompts.translations import missing_forms, stale_compilations, translations_to_review
 from ivr.prompts.voices import voice_problems
 
@@ -27,6 +28,10 @@ def prompts_check() -> None:
     gaps += translations_to_review(line.settings.locales_path, line.phrasebook.voices)
     gaps += missing_forms(line.settings.locales_path, line.phrasebook.voices)
     gaps += line.menu_problems() + line.hours_problems()
+    if not hold_music_path(line.settings.audio_path).exists():
+        gaps.append(
+            f"{hold_music_path(line.settings.audio_path)} is missing: `flask --app app ivr prompts build`"
+        )
     for language, voice in line.phrasebook.voices.items():
         if voice.plays_audio:
             names = line.names_spoken(language)
@@ -54,6 +59,8 @@ def prompts_check() -> None:
 def prompts_build(languages: tuple[str, ...]) -> None:
     """Make the audio files of languages Twilio cannot speak with espeak-ng; keep human recordings."""
     line = current_line()
+    if not hold_music_path(line.settings.audio_path).exists():
+        click.echo(f"hold music: made {make_hold_music(line.settings.audio_path)}")
     for language, voice in line.phrasebook.voices.items():
         if voice.plays_audio and (not languages or language in languages):
             made, kept, removed = line.audio.build(language, line.names_spoken(language))

@@ -16,6 +16,7 @@ from ivr.journey import flow
 from ivr.journey.machine import EventKind, InputKind, State
 from ivr.line import current_line
 from ivr.prompts.catalog import Said
+from ivr.prompts.hold_music import HOLD_MUSIC
 from ivr.voice import bp, connect
 from ivr.voice.recovery import caller_facing, rollback_quietly
 from ivr.voice.steps import (
@@ -71,7 +72,10 @@ def queue_wait() -> Response:
                 if minutes is not None:
                     said.append(Said("queue_estimated_wait", {"minutes": minutes}))
                 speaker.say_all(gather, [*said, Said("queue_voicemail_option")])
-        gather.pause(length=15)
+        else:
+            speaker.say(gather, Said("queue_still_in_line"))
+        # Music, not silence, until Twilio asks again: a silent line sounds like a dropped call.
+        gather.play(url_for_twilio("/audio/" + HOLD_MUSIC))
         if entry is not None:
             # Kept: Twilio's queue and what the caller was told, when. A loop that tells nothing
             # writes nothing (two loops of three, at the usual interval).
@@ -86,7 +90,7 @@ def queue_wait() -> Response:
         rollback_quietly()
         log.error("queue wait failed with %s; caller kept waiting", type(error).__name__)
         response = VoiceResponse()
-        response.pause(length=10)
+        response.play(url_for_twilio("/audio/" + HOLD_MUSIC))
     return xml(response)
 
 

@@ -17,7 +17,9 @@ from ivr.config import PROJECT_ROOT
 from ivr.journey.subjects import CallerType, Subject
 from ivr.models import Call, QueueEntry, Voicemail
 from ivr.routing import PRIORITIES, order_key, priority_of
-from tests.conftest import Caller, the_call
+from tests.conftest import PUBLIC_URL, Caller, the_call
+
+STILL_IN_LINE = "You are still in line. Please stay on the line."
 
 
 def report_assault(caller: Caller, language: str = "1") -> None:
@@ -188,7 +190,7 @@ def test_enqueue_sets_an_explicit_max_size_and_a_wait_loop(caller: Caller) -> No
     caller.wait_in_queue()
     gather = caller.gather()
     assert gather.attrib["numDigits"] == "1"
-    assert [child.tag for child in gather] == ["Say", "Say", "Pause"]
+    assert [child.tag for child in gather] == ["Say", "Say", "Play"]  # music, never dead air
 
 
 def test_estimated_wait_comes_from_recently_answered_callers(app: Flask) -> None:
@@ -223,7 +225,7 @@ def test_position_is_not_repeated_every_loop(caller: Caller) -> None:
     caller.wait_in_queue(queue_time=5)
     assert caller.heard()
     caller.wait_in_queue(queue_time=20)
-    assert caller.heard() == []
+    assert caller.heard() == [STILL_IN_LINE]  # no position again: only that they are still in line
 
 
 def test_long_wait_offers_voicemail(app_at: Callable[..., Flask]) -> None:
@@ -404,10 +406,10 @@ def test_between_intervals_a_waiting_caller_hears_only_a_better_place(app: Flask
     latecomer = Caller(app.test_client(), call_sid="CA" + "9" * 32)
     report_assault(latecomer)
     general.wait_in_queue(queue_time=25)
-    assert general.heard() == []  # pushed back by an urgent call: no news to tell
+    assert general.heard() == [STILL_IN_LINE]  # pushed back by an urgent call: no news to tell
     latecomer.leave_queue("bridged")
     general.wait_in_queue(queue_time=30)
-    assert general.heard() == []  # number 1 again: they were told that already
+    assert general.heard() == [STILL_IN_LINE]  # number 1 again: they were told that already
 
 
 def test_a_schedule_open_on_saturday_makes_the_prompts_check_ask_for_new_wording(
@@ -453,3 +455,23 @@ def test_a_repeated_hang_up_in_the_queue_gets_the_same_empty_answer(caller: Call
     # Twilio repeats the request: the same (empty) answer, not the queue's from the step before.
     again = caller._answer(action, QueueResult="hangup", QueueSid="QU" + "3" * 32, QueueTime="40")
     assert ElementTree.tostring(again) == ElementTree.tostring(first)
+
+
+def test_between_announcements_the_caller_hears_they_are_still_in_line_and_music(
+    app: Flask, caller: Caller
+) -> None:
+    caller.call()
+    caller.press("2")
+    caller.press("1")
+    caller.press("1")
+    caller.wait_in_queue()
+    assert "Usted es el número 1 en la fila." in caller.heard_text()
+    caller.wait_in_queue()  # moments later: nothing new to announce
+    gather = caller.gather()
+    assert [child.tag for child in gather] == ["Say", "Play"]
+    assert caller.heard() == ["Sigue en la fila. Por favor, no cuelgue."]
+    music = gather.find("Play")
+    assert music is not None and music.text
+    served = app.test_client().get(music.text.removeprefix(PUBLIC_URL))
+    assert served.status_code == 200 and served.mimetype == "audio/wav" and len(served.data) > 100_000
+    served.close()
