@@ -13,7 +13,7 @@ from ivr.clock import line_now
 from ivr.config import Settings
 from ivr.db import get_connection
 from ivr.journey.classifier import default_phrase_book
-from ivr.journey.menus import declaration_problems
+from ivr.journey.declared import declaration_problems
 from ivr.journey.speech import MenuWords
 from ivr.prompts.audio import AudioBook
 from ivr.prompts.phrasebook import Phrasebook

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from ivr.journey.menus import describe
+from ivr.journey.declared import describe
 from ivr.line import current_line
 
 

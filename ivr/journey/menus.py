@@ -10,11 +10,11 @@ each menu names the same keys (tests/journey/test_menus.py holds the two togethe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ivr.journey import answers
-from ivr.journey.languages import ANY_OTHER_LANGUAGE, OPERATOR_LANGUAGES, SECOND_MENU_KEYS, second_menu
+from ivr.journey.languages import ANY_OTHER_LANGUAGE, second_menu
 from ivr.journey.machine import (
     MAX_ATTEMPTS,
     CallRecord,
@@ -25,7 +25,6 @@ from ivr.journey.machine import (
     State,
     Turn,
 )
-from ivr.journey.speech import MenuWords
 from ivr.journey.subjects import CallerType, Subject
 from ivr.prompts.catalog import Digits, PromptText, Said
 
@@ -373,63 +372,3 @@ _RECEIVED = {
     Heard.SPEECH: EventKind.SPEECH_RECEIVED,
     Heard.NOTHING: EventKind.NO_INPUT,
 }
-
-
-def word_entries(menus: Mapping[State, Menu] = MENUS) -> frozenset[str]:
-    """Every prompts/menu_words.toml entry the menus name."""
-    return frozenset(word for menu in menus.values() for option in menu.options for word in option.words)
-
-
-def describe(languages: tuple[str, ...] = ("en", "es")) -> list[tuple[str, str, str, str]]:
-    """The flow as a table for supervisors: each menu, its prompt, what it takes, its safe default.
-
-    `languages` are the line's, in voices.toml's order: they make the second language menu.
-    """
-    rows = []
-    for menu in MENUS.values():
-        options = menu.options_from(languages) if menu.options_from else menu.options
-        choices = [f"{o.key} {o.value}" + (f" ({', '.join(o.words)})" if o.words else "") for o in options]
-        if menu.beyond:
-            choices.append(menu.beyond)
-        if not menu.entry:
-            choices.append("* repeats")
-        default = menu.on_exhausted.__name__.strip("_").replace("_", " ")
-        rows.append(
-            (menu.state.value, menu.prompt, "; ".join(choices), f"after {MAX_ATTEMPTS} tries: {default}")
-        )
-    return rows
-
-
-def declaration_problems(
-    english: dict[str, str],
-    languages: tuple[str, ...],
-    speech_languages: frozenset[str],
-    words: MenuWords,
-    hints: Mapping[str, Mapping[str, list[str]]],
-    menus: Mapping[State, Menu] = MENUS,
-) -> list[str]:
-    """Where the menus, their prompts, the words callers say and the recogniser's hints disagree.
-
-    `english` is each prompt's English text by key; `languages` the line's, in the menus' order;
-    `speech_languages` those the line listens to; `hints` speech_hints.toml, menu by menu.
-    """
-    problems = []
-    if len([code for code in languages if code not in OPERATOR_LANGUAGES]) > len(SECOND_MENU_KEYS):
-        problems.append(
-            "voices.toml: the second language menu has keys 1-9: at most 9 languages after en, es"
-        )
-    for menu in menus.values():
-        for key in (menu.prompt, menu.keypad_prompt, menu.closed_prompt, *(o.prompt for o in menu.options)):
-            if key is not None and key not in english:
-                problems.append(f"{menu.state}: prompt {key!r} is not in prompts/catalog.toml")
-        for prompt in (menu.prompt, menu.keypad_prompt, menu.closed_prompt) if menu.say is None else ():
-            for option in menu.options if prompt in english else ():
-                spoken = "star" if option.key == "*" else option.key
-                if f"press {spoken}" not in english[prompt]:  # type: ignore[index]
-                    problems.append(f"{menu.state}: prompt {prompt!r} never says 'press {spoken}'")
-        takes_words = menu.words is not None or any(option.words for option in menu.options)
-        for language in sorted(speech_languages):
-            if takes_words and menu.options and not hints.get(menu.state, {}).get(language):
-                problems.append(f"{menu.state}: prompts/speech_hints.toml has no {language} hints")
-    problems += [f"speech_hints.toml: [{name}] is not a menu" for name in sorted(set(hints) - set(menus))]
-    return problems + words.problems(sorted(speech_languages), word_entries(menus))

@@ -6,8 +6,9 @@ from dataclasses import replace
 
 from flask import Flask
 
+from ivr.journey.declared import declaration_problems, describe
 from ivr.journey.machine import State
-from ivr.journey.menus import MENUS, Option, declaration_problems, describe
+from ivr.journey.menus import MENUS, Option
 from ivr.line import Line
 
 
