@@ -294,7 +294,7 @@ LOOK_ALIKES = {
         "traffic",
         "think",
         "broken",
-        "heating",
+        "amusing",
         "departed",
     ],
     "es": ["ahogado", "dejan", "reportar", "agradezco", "revisaron", "custodios"],
