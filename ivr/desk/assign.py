@@ -14,6 +14,7 @@ the pools the operator serves (`ivr.routing.pools_served`).
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, RowMapping, and_, bindparam, exists, or_, select, update
+from sqlalchemy.exc import OperationalError
 
 from ivr.calls import queue
 from ivr.calls import store as call_store
@@ -91,6 +93,18 @@ LOCK_OPERATOR = (
     .where(OPERATORS.c.user_id == bindparam("operator_id"), _FREE)
     .with_for_update(of=OPERATORS, skip_locked=True)
 )
+# The operator's own row whatever their state, locked until the decision commits (waited for, not
+# skipped: another decider holds it for a moment at most), with whether they hold a caller.
+CLAIM_OPERATOR = (
+    select(
+        *_OPERATOR_COLUMNS,
+        OPERATORS.c.state,
+        _no_open_connection(OPERATORS.c.user_id).label("free_of_callers"),
+    )
+    .join(USERS, USERS.c.id == OPERATORS.c.user_id)
+    .where(OPERATORS.c.user_id == bindparam("operator_id"), USERS.c.active.is_(True))
+    .with_for_update(of=OPERATORS)
+)
 _LIVE_AND_UNOFFERED = (
     QUEUE.c.queue_name == bindparam("queue_name"),
     QUEUE.c.left_at.is_(None),
@@ -121,6 +135,11 @@ NEXT_CALLER = (
     .with_for_update(of=QUEUE, skip_locked=True)
 )
 SET_OPERATOR = update(OPERATORS).where(OPERATORS.c.user_id == bindparam("operator_id"))
+MARK_AVAILABLE = (
+    update(OPERATORS)
+    .where(OPERATORS.c.user_id == bindparam("operator_id"), _no_open_connection(OPERATORS.c.user_id))
+    .values(state=OperatorState.AVAILABLE, since=bindparam("now"), wrap_up_until=None)
+)
 
 
 @contextmanager
@@ -133,7 +152,7 @@ def locked(engine: Engine) -> Iterator[Connection]:
     """
     with engine.connect() as connection:
         if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin_immediate(connection)
         try:
             yield connection
         except BaseException:
@@ -141,13 +160,39 @@ def locked(engine: Engine) -> Iterator[Connection]:
             raise
 
 
-def decide(engine: Engine, queue_name: str, now: datetime, operator_id: int | None = None) -> list[Offer]:
-    """Offer waiting callers to free operators (`operator_id` first, when given), one transaction each."""
+# SQLite's own wait for a lock backs off (1, 2, 5, 10, 15, 20, 25, ... 100 ms between tries): against
+# a worker that takes the lock again and again, a decision could wait 100 ms and more for a lock
+# free most of the time. The desk asks every half millisecond instead, up to the engine's timeout.
+LOCK_POLL_SECONDS = 0.0005
+LOCK_TIMEOUT_SECONDS = 15.0
+
+
+def _begin_immediate(connection: Connection) -> None:
+    connection.exec_driver_sql("PRAGMA busy_timeout = 0")
+    try:
+        deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+        while True:
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as error:
+                if "locked" not in str(error.orig) or time.monotonic() > deadline:
+                    raise
+                connection.rollback()
+                time.sleep(LOCK_POLL_SECONDS)
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(LOCK_TIMEOUT_SECONDS * 1000)}")
+
+
+def decide(engine: Engine, queue_name: str, now: datetime) -> list[Offer]:
+    """Offer waiting callers to free operators, longest free first, one transaction each."""
     with engine.connect() as connection:
         free = connection.execute(FREE_OPERATORS, {"now": now}).all()
+        if not free:  # most often, when a caller joins: every operator is busy
+            return []
         waiting = set(connection.scalars(WAITING_POOLS, {"queue_name": queue_name}))
     offers: list[Offer] = []
-    for operator in sorted(free, key=lambda row: row.user_id != operator_id):  # stable: the rest in order
+    for operator in free:
         if len(offers) >= MAX_OFFERS_PER_RUN:
             break
         if not pools_served(spoken_languages(operator.languages), operator.takes_interpreter_calls) & waiting:
@@ -158,39 +203,87 @@ def decide(engine: Engine, queue_name: str, now: datetime, operator_id: int | No
     return offers
 
 
+class _Taken:
+    """Another decider offered the caller (or the operator) between our reads."""
+
+
 def _offer_to(engine: Engine, queue_name: str, now: datetime, operator_id: int) -> Offer | None:
-    """The next caller this operator may take, offered to them; None if none (or they are taken)."""
+    """The next caller this free operator may take, offered to them; None if none (or they are taken)."""
     for _ in range(RETRIES):
         with locked(engine) as connection:
             operator = connection.execute(LOCK_OPERATOR, {"operator_id": operator_id, "now": now}).first()
             if operator is None:
                 connection.rollback()
                 return None  # not free, or another decider holds them: it will offer them a caller
-            pools = pools_served(spoken_languages(operator.languages), operator.takes_interpreter_calls)
-            parameters = {"queue_name": queue_name, "pools": [pool.value for pool in pools] or [""]}
-            caller = connection.execute(NEXT_CALLER, parameters | queue.aging_moments(now)).mappings().first()
-            if caller is None:
+            offer = _offer_in(connection, queue_name, now, operator._mapping)
+            if offer is None:
                 connection.rollback()
                 return None
-            conference = "ivr-" + secrets.token_hex(12)
-            inserted = connection.execute(
-                call_store.insert_once(connection.dialect.name, CONNECTIONS),
-                {"call_id": caller["call_id"], "operator_id": operator_id, "conference": conference}
-                | {"offered_at": now},
-            ).scalar()
-            if inserted is None:
-                # Another decider offered this caller (or this operator) between our reads: the
-                # unique indexes refused the second offer. Let go and look again.
+            if isinstance(offer, _Taken):
                 connection.rollback()
                 continue
-            connection.execute(
-                SET_OPERATOR,
-                {"operator_id": operator_id, "state": OperatorState.ON_CALL, "since": now}
-                | {"wrap_up_until": None},
-            )
             connection.commit()
-            return _offer(inserted, conference, operator._mapping, caller)
+            return offer
     return None
+
+
+def go_available(
+    engine: Engine, queue_name: str, operator_id: int, now: datetime
+) -> tuple[bool, Offer | None]:
+    """The operator is ready: in the same transaction, the first caller they can take is offered them.
+
+    (False, None) while they still hold a caller (nothing changes); (True, None) when nobody they
+    can take is waiting (they are available); (True, offer) otherwise. One transaction, so that the
+    time from their click to their phone ringing is a handful of statements.
+    """
+    for _ in range(RETRIES):
+        with locked(engine) as connection:
+            operator = connection.execute(CLAIM_OPERATOR, {"operator_id": operator_id}).first()
+            if operator is None:  # a new operator's first time: their state row is made
+                set_state(connection, operator_id, OperatorState.AVAILABLE, now)
+                connection.commit()
+                continue
+            if not operator.free_of_callers:
+                connection.rollback()
+                return False, None
+            offer = _offer_in(connection, queue_name, now, operator._mapping)
+            if isinstance(offer, _Taken):
+                connection.rollback()
+                continue
+            # Checked again in this statement: a decider that offered them a caller while we waited
+            # for their row is seen by it (the row we locked was read before that offer).
+            if (
+                offer is None
+                and not connection.execute(MARK_AVAILABLE, {"operator_id": operator_id, "now": now}).rowcount
+            ):
+                connection.rollback()
+                return False, None
+            connection.commit()
+            return True, offer
+    return False, None
+
+
+def _offer_in(
+    connection: Connection, queue_name: str, now: datetime, operator: RowMapping
+) -> Offer | _Taken | None:
+    """Offer the locked operator the first caller in line they can take, in the caller's transaction."""
+    pools = pools_served(spoken_languages(operator["languages"]), operator["takes_interpreter_calls"])
+    parameters = {"queue_name": queue_name, "pools": [pool.value for pool in pools] or [""]}
+    caller = connection.execute(NEXT_CALLER, parameters | queue.aging_moments(now)).mappings().first()
+    if caller is None:
+        return None
+    conference = "ivr-" + secrets.token_hex(12)
+    inserted = connection.execute(
+        call_store.insert_once(connection.dialect.name, CONNECTIONS),
+        {"call_id": caller["call_id"], "operator_id": operator["user_id"], "conference": conference}
+        | {"offered_at": now},
+    ).scalar()
+    if inserted is None:
+        # The unique indexes refused a second open connection for the caller or the operator:
+        # another decider went between our reads. The caller lets go and looks again.
+        return _Taken()
+    set_state(connection, operator["user_id"], OperatorState.ON_CALL, now)
+    return _offer(inserted, conference, operator, caller)
 
 
 def _offer(connection_id: int, conference: str, operator: RowMapping, caller: RowMapping) -> Offer:
@@ -225,22 +318,6 @@ def set_state(
     updated = connection.execute(SET_OPERATOR, {"operator_id": operator_id} | values)
     if updated.rowcount == 0:
         connection.execute(OPERATORS.insert(), {"user_id": operator_id} | values)
-
-
-def make_available(engine: Engine, operator_id: int, now: datetime) -> bool:
-    """The operator is ready for a caller; False (nothing changed) while they still hold one."""
-    with locked(engine) as connection:
-        holding = connection.scalar(
-            select(CONNECTIONS.c.id).where(
-                CONNECTIONS.c.operator_id == operator_id, CONNECTIONS.c.ended_at.is_(None)
-            )
-        )
-        if holding is not None:
-            connection.rollback()
-            return False
-        set_state(connection, operator_id, OperatorState.AVAILABLE, now)
-        connection.commit()
-        return True
 
 
 def wrap_up_deadline(now: datetime, wrap_up_seconds: int) -> datetime:

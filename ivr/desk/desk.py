@@ -67,11 +67,11 @@ class Desk:
 
         False while they still hold a caller: they stay as they are.
         """
-        if not assign.make_available(self.engine, operator_id, now):
-            return False
+        ready, offer = assign.go_available(self.engine, self.settings.queue_name, operator_id, now)
+        if offer is not None:
+            self.offer([offer], now)
         self.sweep(now)
-        self.offer(assign.decide(self.engine, self.settings.queue_name, now, operator_id), now)
-        return True
+        return ready
 
     def conversation_ended(self, connection_id: int, now: datetime) -> None:
         """The room closed: the operator wraps up (at most IVR_WRAP_UP_SECONDS), the next caller is chosen.

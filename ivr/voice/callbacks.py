@@ -30,7 +30,8 @@ def status() -> Response:
         call.final_status = request.form.get("CallStatus")
         call.duration_seconds = form_int("CallDuration")
         call.ended_at = moment.now
-        if call.queue_entry is not None and call.queue_entry.left_at is None:
+        waiting = call.queue_entry is not None and call.queue_entry.left_at is None
+        if call.queue_entry is not None and waiting:
             queue.leave(call.queue_entry, "hangup", moment.now)
         call.outcome = flow.call_ended(call)
         event = step_event(
@@ -44,8 +45,8 @@ def status() -> Response:
         )
         call.state, call.step = State.ENDED, call.step + 1
         if call_store.save(connection, call, event=event):
-            if call.queue_entry is None or call.id is None:
+            if not waiting or call.id is None:
                 return xml(VoiceResponse())
-            # A caller who waited for an operator: an offer being rung ends, or the room closes.
+            # A caller who hung up while waiting: an operator being rung for them is free again.
             return after_response(xml(VoiceResponse()), caller_gone(call.id))
     raise RuntimeError("the call's end could not be recorded: its record kept changing")

@@ -58,8 +58,7 @@ def test_concurrent_deciders_never_double_book_a_caller_or_an_operator(app: Flas
         try:
             barrier.wait()
             for operator_id in mine:
-                assign.make_available(engine, operator_id, NOW)
-                assign.decide(engine, "operators", NOW, operator_id)
+                assign.go_available(engine, "operators", operator_id, NOW)
         except BaseException as error:  # noqa: BLE001 - reported by the test
             errors.append(error)
 

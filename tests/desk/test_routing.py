@@ -46,8 +46,8 @@ def offered(app: Flask, operator_id: int) -> str | None:
 def take_next(app: Flask, operator_id: int) -> str | None:
     """The operator goes available; the caller they are offered leaves the line (a call taken)."""
     engine = app.extensions["ivr.engine"]
-    assert assign.make_available(engine, operator_id, NOW)
-    assign.decide(engine, "operators", NOW, operator_id)
+    ready, _ = assign.go_available(engine, "operators", operator_id, NOW)
+    assert ready
     taken = offered(app, operator_id)
     with app.extensions["ivr.db"]() as session:
         for connection in session.scalars(select(Connection).where(Connection.ended_at.is_(None))):
