@@ -1,4 +1,9 @@
-"""The operators' console: one module per screen (home.py first); templates in templates/console/."""
+"""The operators' console: one module per screen or part; templates in templates/console/.
+
+home (the one screen), me (my state), call (the caller being connected, its controls), disposition
+(after the call), reveal (an A-number, audited), waiting (the line now), voicemails (their queue,
+claim, listen, close); context, words, polling, audit and recordings serve them.
+"""
 
 from __future__ import annotations
 
@@ -6,4 +11,5 @@ from ivr.pages import page_blueprint
 
 bp = page_blueprint("console", __name__, url_prefix="/console")
 
-from ivr.console import home  # noqa: E402,F401 - the routes register on bp
+# The routes register on bp.
+from ivr.console import call, disposition, home, me, reveal, voicemails, waiting  # noqa: E402,F401

@@ -1,32 +1,34 @@
-"""The console's first screen: who the operator is, their state, their languages, how they are rung."""
+"""The console's one screen: me, the call, after the call, the line now; each part updates by itself."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
 
 from ivr.auth import role_required, signed_in_user
+from ivr.clock import line_now
 from ivr.console import bp
-from ivr.crypto import mask_phone
+from ivr.console.call import call_card, offices_to_transfer_to, settle_wrap_up
+from ivr.console.disposition import after_call_part
+from ivr.console.me import me_part
+from ivr.console.waiting import the_line_now
 from ivr.db import get_session
-from ivr.models import Operator, Reach, Role
-from ivr.pages.labels import OPERATOR_STATES, REACHES, label, language_names
+from ivr.models import Role
 
 
 @bp.get("/")
 @role_required(Role.OPERATOR)
 def home() -> ResponseReturnValue:
-    user = signed_in_user()
-    operator = get_session().get(Operator, user.id)
-    address = user.reach_address or ""
+    db, user = get_session(), signed_in_user()
+    now = line_now(current_app.config["IVR"])
+    settle_wrap_up(db, user, now)
+    card = call_card(db, user, now)
     return render_template(
         "console/home.html",
-        user=user,
-        # A supervisor may open the console without taking calls: no operator row, no state.
-        state=label(OPERATOR_STATES, operator.state) if operator else None,
-        since=operator.since if operator else None,
-        languages=language_names(user.languages),
-        reach=label(REACHES, user.reach_by),
-        # Their own number, still masked: the console is often on a shared screen.
-        reach_address=mask_phone(address) if user.reach_by == Reach.PHONE else address,
+        card=card,
+        offices=offices_to_transfer_to(),
+        looked_up=card.looked_up,
+        line=the_line_now(db, now),
+        **me_part(card.me, user),
+        **after_call_part(db, user, card.form_call_id),
     )

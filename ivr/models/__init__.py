@@ -4,11 +4,13 @@ Every model is imported here, so that `Base.metadata` knows every table wherever
 """
 
 from ivr.models.base import Base
-from ivr.models.calls import Call, CallEvent, QueueEntry, Voicemail
+from ivr.models.calls import Call, CallEvent, FollowUp, QueueEntry, Voicemail, VoicemailStatus
 from ivr.models.people import (
+    AuditAction,
     AuditEntry,
     Connection,
     Disposition,
+    DispositionKind,
     Operator,
     OperatorState,
     Reach,
@@ -17,12 +19,15 @@ from ivr.models.people import (
 )
 
 __all__ = [
+    "AuditAction",
     "AuditEntry",
     "Base",
     "Call",
     "CallEvent",
     "Connection",
     "Disposition",
+    "DispositionKind",
+    "FollowUp",
     "Operator",
     "OperatorState",
     "QueueEntry",
@@ -30,4 +35,5 @@ __all__ = [
     "Role",
     "User",
     "Voicemail",
+    "VoicemailStatus",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -115,6 +116,23 @@ class QueueEntry(Base):
     call: Mapped[Call] = relationship(back_populates="queue_entry")
 
 
+class VoicemailStatus(StrEnum):
+    """Where a voicemail is in the operators' work: waiting, held by one operator, done."""
+
+    NEW = "new"
+    CLAIMED = "claimed"
+    CLOSED = "closed"
+
+
+class FollowUp(StrEnum):
+    """What an operator did about a voicemail; facility phones cannot be called back."""
+
+    CALLED_BACK = "called_back"
+    REFERRED = "referred"
+    NO_CALLBACK_POSSIBLE = "no_callback_possible"
+    OTHER = "other"
+
+
 class Voicemail(Base):
     """A recorded message: a work item for the operators on the next business day."""
 
@@ -135,12 +153,12 @@ class Voicemail(Base):
     left_after_hours: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     work_on: Mapped[date] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=VoicemailStatus.NEW, index=True)
     supervisor_alerted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The operators' work on it: one claims it (never two at once), follows up and closes it.
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    follow_up: Mapped[str | None] = mapped_column(String(30))
+    follow_up: Mapped[str | None] = mapped_column(String(30))  # a FollowUp
     follow_up_notes: Mapped[str | None] = mapped_column(Encrypted)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -36,6 +36,26 @@ class OperatorState(StrEnum):
     AWAY = "away"
 
 
+class DispositionKind(StrEnum):
+    """What came of a call with an operator: the fixed list an operator chooses from after it."""
+
+    REPORT_TAKEN = "report_taken"
+    INFORMATION_GIVEN = "information_given"
+    REFERRED_TO_FIELD_OFFICE = "referred_to_field_office"
+    TRANSFERRED = "transferred"
+    INTERPRETER_USED = "interpreter_used"
+    CALLER_HUNG_UP = "caller_hung_up"
+    OTHER = "other"
+
+
+class AuditAction(StrEnum):
+    """What a person did that the audit log keeps: each look at a caller's personal data."""
+
+    REVEAL_A_NUMBER = "reveal_a_number"
+    REVEAL_CALLER_NUMBER = "reveal_caller_number"
+    LISTEN_VOICEMAIL = "listen_voicemail"
+
+
 class User(Base):
     """A person who signs in: an operator, a supervisor or an administrator."""
 
@@ -114,7 +134,7 @@ class Disposition(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
     operator_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    kind: Mapped[str | None] = mapped_column(String(30))  # None while a draft
+    kind: Mapped[str | None] = mapped_column(String(30))  # a DispositionKind; None while a draft
     notes: Mapped[str | None] = mapped_column(Encrypted)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     final: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -128,6 +148,6 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    action: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(40))  # an AuditAction
     subject: Mapped[str] = mapped_column(String(60))  # e.g. "call 42", "voicemail 7"
     reason: Mapped[str | None] = mapped_column(Encrypted)  # in the person's words: may name someone

@@ -81,10 +81,16 @@ def compile_catalog(locales: Path, language: str) -> Path:
 
 def _translations(catalog: Catalog) -> dict[tuple[str, str | None], str]:
     return {
-        (str(message.id), message.context): str(message.string)
+        (_text(message.id), message.context): _text(message.string)
         for message in catalog
         if message.id and message.string and not message.fuzzy
     }
+
+
+def _text(value: object) -> str:
+    """A message's id or string as one text: a plural's forms, which a .po reads as a tuple and a
+    .mo as a list, compare equal."""
+    return repr(tuple(value)) if isinstance(value, list | tuple) else str(value)
 
 
 def problems(locales: Path, root: Path = PROJECT_ROOT) -> list[str]:
@@ -109,7 +115,8 @@ def problems(locales: Path, root: Path = PROJECT_ROOT) -> list[str]:
         for message in catalog:
             if not message.id or (str(message.id), message.context) not in current:
                 continue
-            if not message.string:
+            forms = message.string if isinstance(message.string, list | tuple) else (message.string,)
+            if not all(forms):  # a plural needs each of its forms
                 found.append(f"{language}: {message.id!r} is not translated in {path}")
             elif message.fuzzy:
                 found.append(

@@ -32,7 +32,7 @@ def test_an_operator_signs_in_through_the_form_and_lands_on_the_console(
     sign_in(page, operator.email)
     expect(page).to_have_url(f"{live_server}/console/")
     expect(page.get_by_role("heading", name="Ana Operadora")).to_be_visible()
-    expect(page.get_by_text("Offline")).to_be_visible()
+    expect(page.locator("#my-state")).to_contain_text("Offline")  # the state, not its button
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
@@ -89,7 +89,7 @@ def test_the_language_switch_turns_the_screens_spanish(page: Page, operator: Per
     page.get_by_label("Correo electrónico").fill(operator.email)
     page.get_by_label("Contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Iniciar sesión").click()
-    expect(page.get_by_text("Desconectado")).to_be_visible()
+    expect(page.locator("#my-state")).to_contain_text("Desconectado")
     assert page.locator("html").get_attribute("lang") == "es"
 
 

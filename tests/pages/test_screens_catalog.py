@@ -43,3 +43,19 @@ def test_the_translate_check_command_passes_on_the_committed_catalogs(app: Flask
     result = app.test_cli_runner().invoke(args=["ivr", "translate", "check"])
     assert result.exit_code == 0, result.output
     assert "translated in es" in result.output
+
+
+def test_a_plural_is_checked_form_by_form_and_its_compiled_forms_compare_equal(tmp_path: Path) -> None:
+    for path in (catalog.template_path(LOCALES), catalog.po_path(LOCALES, "es")):
+        target = tmp_path / path.relative_to(LOCALES)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(path.read_bytes())
+    catalog.compile_catalog(tmp_path, "es")
+    assert catalog.problems(tmp_path) == []  # the .mo's plurals (lists) equal the .po's (tuples)
+    po = catalog.po_path(tmp_path, "es")
+    po.write_text(po.read_text().replace('msgstr[1] "%(num)d personas en espera"', 'msgstr[1] ""'))
+    catalog.compile_catalog(tmp_path, "es")
+    assert any(
+        "'%(num)d caller waiting'" in problem and "not translated" in problem
+        for problem in catalog.problems(tmp_path)
+    )
