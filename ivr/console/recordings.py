@@ -5,7 +5,9 @@ the app asks for the MP3 with HTTP basic auth (requests drops the credentials if
 to another host) and streams it on. Credentials go only to that address of the line's own account.
 
 In development and tests the simulator is Twilio: its recording URL is a `file:` URL of a WAV or
-MP3 on this machine, served from disk. A production line never reads one.
+MP3 on this machine, served from disk; or, like the desk's REST requests, the media is asked of
+Twilio's API stand-in (IVR_TWILIO_API_URL). A production line does neither (the settings refuse a
+stand-in there).
 """
 
 from __future__ import annotations
@@ -78,7 +80,8 @@ class Recordings:
         if parts.scheme != "https" or parts.hostname != TWILIO_HOST or not parts.path.startswith(account):
             raise RecordingUnavailable("a recording URL that is not one of the account's at Twilio")
         path = parts.path.removesuffix(".json")
-        return f"https://{TWILIO_HOST}{path if path.endswith(('.mp3', '.wav')) else path + '.mp3'}"
+        media = path if path.endswith((".mp3", ".wav")) else path + ".mp3"
+        return (self.settings.twilio_api_url or f"https://{TWILIO_HOST}") + media
 
     def stream(self, url: str) -> Stream:
         """Start fetching a recording from Twilio with the account's credentials."""

@@ -377,3 +377,13 @@ def test_received_times_are_shown_in_the_lines_zone(app: Flask, console: FlaskCl
     add_voicemail(app, minutes_ago=90)
     assert "11/30/26, 8:30\u202fAM" in console.get("/console/voicemails").get_data(as_text=True)
     assert NOW.utcoffset() == timedelta(hours=-5) and isinstance(NOW, datetime)
+
+
+def test_in_development_the_media_is_asked_of_twilios_api_stand_in_as_the_desks_requests_are(
+    app: Flask,
+) -> None:
+    development = dataclasses.replace(app.config["IVR"], twilio_api_url="http://127.0.0.1:5099")
+    assert Recordings(development).twilio_media_url(RECORDING) == (
+        f"http://127.0.0.1:5099/2010-04-01/Accounts/{ACCOUNT}/Recordings/RE{'4' * 32}.mp3"
+    )
+    assert Recordings(app.config["IVR"]).twilio_media_url(RECORDING + ".json") == RECORDING + ".mp3"
