@@ -9,6 +9,7 @@ their events after their answer is sent (`after_response`), so no caller waits o
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable
 from datetime import datetime
 
@@ -34,7 +35,9 @@ log = logging.getLogger(__name__)
 def init_app(app: Flask) -> None:
     """Give the app its desk, and read the whisper's sentences now: a broken file stops start-up."""
     settings = app.config["IVR"]
-    app.extensions["ivr.desk"] = Desk(settings, app.extensions["ivr.engine"])
+    app.extensions["ivr.desk"] = Desk(
+        settings, app.extensions["ivr.engine"], app.extensions["ivr.webhook_engine"]
+    )
     whisper_for(settings.prompt_catalog_path)
     # The library logs each request's URL and headers at INFO: the line's own log lines suffice.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
@@ -62,7 +65,12 @@ def after_response(response: Response, work: Callable[[Desk, datetime], object])
         try:
             work(desk, line_now(desk.settings))
         except Exception as error:  # noqa: BLE001 - nobody is left to answer; the log must say it
-            log.error("the desk's work after a webhook failed with %s", type(error).__name__, exc_info=True)
+            # Where, not what: an error's message may carry a phone number (Twilio quotes the To).
+            log.error(
+                "the desk's work after a webhook failed with %s\n%s",
+                type(error).__name__,
+                "".join(traceback.format_tb(error.__traceback__)),
+            )
 
     response.call_on_close(run)
     return response

@@ -184,9 +184,13 @@ def _begin_immediate(connection: Connection) -> None:
         connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(LOCK_TIMEOUT_SECONDS * 1000)}")
 
 
-def decide(engine: Engine, queue_name: str, now: datetime) -> list[Offer]:
-    """Offer waiting callers to free operators, longest free first, one transaction each."""
-    with engine.connect() as connection:
+def decide(engine: Engine, queue_name: str, now: datetime, reads: Engine | None = None) -> list[Offer]:
+    """Offer waiting callers to free operators, longest free first, one transaction each.
+
+    Who is free and who waits are read first, without locks (on `reads`, when given: an engine in
+    autocommit): the offer's own transaction checks both again under its locks.
+    """
+    with (reads or engine).connect() as connection:
         free = connection.execute(FREE_OPERATORS, {"now": now}).all()
         if not free:  # most often, when a caller joins: every operator is busy
             return []

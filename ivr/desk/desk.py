@@ -36,9 +36,13 @@ class DeskError(RuntimeError):
 class Desk:
     """Connects waiting callers to operators through Twilio, as events come in."""
 
-    def __init__(self, settings: Settings, engine: Engine) -> None:
+    def __init__(self, settings: Settings, engine: Engine, reads: Engine | None = None) -> None:
         self.settings = settings
         self.engine = engine
+        # Reads of one statement go through `reads` (the webhooks' engine, in autocommit on
+        # PostgreSQL): one round trip instead of three (BEGIN, the read, ROLLBACK). Changes always
+        # take `engine`, in transactions.
+        self.reads = reads or engine
         self._rest: Rest | None = None
         self._swept: datetime | None = None
 
@@ -60,7 +64,7 @@ class Desk:
     def caller_joined(self, now: datetime) -> list[Offer]:
         """A caller joined the queue: a free operator who can take them is rung."""
         self.sweep(now)
-        return self.offer(assign.decide(self.engine, self.settings.queue_name, now), now)
+        return self.offer(assign.decide(self.engine, self.settings.queue_name, now, self.reads), now)
 
     def operator_available(self, operator_id: int, now: datetime) -> bool:
         """The operator is ready (or finished wrapping up): they are offered the next caller they can take.
@@ -78,7 +82,7 @@ class Desk:
 
         A room the caller never reached (the operator left first) is an offer not taken.
         """
-        live = connections.load(self.engine, connection_id)
+        live = connections.load(self.reads, connection_id)
         if live is None or not live.open:
             return
         if not live.in_room:
@@ -92,7 +96,14 @@ class Desk:
             self.decide(now)
 
     def decide(self, now: datetime) -> list[Offer]:
-        return self.offer(assign.decide(self.engine, self.settings.queue_name, now), now)
+        return self.offer(assign.decide(self.engine, self.settings.queue_name, now, self.reads), now)
+
+    def review(self, now: datetime) -> list[Offer]:
+        """What no event announces: wrap-ups that ran out (IVR_WRAP_UP_SECONDS) make their operators
+        free for the waiting callers, and offers whose callbacks were lost are given up. For the
+        console's polling or a scheduler's job, every few seconds; cheap when nothing is due."""
+        self.sweep(now)
+        return self.decide(now)
 
     def offer(self, offers: list[Offer], now: datetime) -> list[Offer]:
         """Ring each offered operator; one Twilio cannot reach is marked away and the caller offered again."""
@@ -104,7 +115,7 @@ class Desk:
                 failed = True
         if failed:
             # The callers of the operators who could not be rung are still first in line.
-            rung += self.offer(assign.decide(self.engine, self.settings.queue_name, now), now)
+            rung += self.offer(assign.decide(self.engine, self.settings.queue_name, now, self.reads), now)
         return rung
 
     def ring(self, offer: Offer, now: datetime) -> bool:
@@ -128,7 +139,7 @@ class Desk:
     def operator_answered(self, connection_id: int, now: datetime) -> Live | None:
         """The operator picked up: the connection as it stands, for the whisper (None if unknown)."""
         connections.note(self.engine, connection_id, answered_at=now)
-        return connections.load(self.engine, connection_id)
+        return connections.load(self.reads, connection_id)
 
     def operator_declined(self, connection_id: int, now: datetime) -> None:
         """Picked up but did not take the call (no key after the whisper): away; the caller stays in place."""
@@ -137,7 +148,7 @@ class Desk:
 
     def operator_leg_ended(self, connection_id: int, call_status: str, now: datetime) -> None:
         """Twilio's last word on the operator's leg: rung out, busy, failed, or hung up."""
-        live = connections.load(self.engine, connection_id)
+        live = connections.load(self.reads, connection_id)
         if live is None or not live.open:
             return
         if live.in_room:
@@ -152,7 +163,7 @@ class Desk:
 
     def move_caller(self, connection_id: int, now: datetime) -> None:
         """The operator is in the room: take the caller out of the queue into it."""
-        live = connections.load(self.engine, connection_id)
+        live = connections.load(self.reads, connection_id)
         if live is None or not live.open:
             return
         try:
@@ -169,7 +180,7 @@ class Desk:
 
     def caller_gone(self, call_id: int, now: datetime) -> None:
         """The caller hung up: a connection being offered ends (the operator is free again)."""
-        live = connections.open_for_call(self.engine, call_id)
+        live = connections.open_for_call(self.reads, call_id)
         if live is None:
             return
         if live.in_room:
@@ -206,7 +217,7 @@ class Desk:
             return
         self._swept = now
         for connection_id in connections.unanswered_since(
-            self.engine, connections.ring_deadline(now, self.settings.ring_seconds)
+            self.reads, connections.ring_deadline(now, self.settings.ring_seconds)
         ):
             ended = connections.end(self.engine, connection_id, NO_ANSWER, now, OperatorState.AWAY)
             if ended is not None and ended.operator_call_sid:
@@ -219,7 +230,7 @@ class Desk:
 
     def in_room(self, connection_id: int) -> tuple[Live, str]:
         """The connection and its room's SID, if the caller is in the room now."""
-        live = connections.load(self.engine, connection_id)
+        live = connections.load(self.reads, connection_id)
         if live is None or not live.in_room:
             raise DeskError("The caller is not connected to you now.")
         if not live.conference_sid:

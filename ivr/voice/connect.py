@@ -150,7 +150,7 @@ def conference(live: Live, response: VoiceResponse) -> None:
 @operator_facing
 def operator_joins() -> Response:
     """The operator heard the whisper: into the room, and the caller is moved there after this answer."""
-    live = connections.load(current_desk().engine, connection_id())
+    live = connections.load(current_desk().reads, connection_id())
     if live is None or not live.open or not live.caller_waiting:
         return caller_left_answer(live)
     response = VoiceResponse()
@@ -183,7 +183,7 @@ def caller_joins() -> Response:
     call = load_call(connection)
     if call is None:
         raise LookupError("a caller moved to an operator with no record of the call")
-    live = connections.load(desk.engine, connection_id())
+    live = connections.load(desk.reads, connection_id())
     if live is None or live.call_id != call.id or not connections.caller_in_room(desk.engine, live.id):
         # The operator left before the caller arrived: back in line, in the same place.
         turn = hand_off(call, moment.facts)
@@ -220,7 +220,7 @@ def redirected_into_room(call: StoredCall) -> Response | None:
     """
     if call.id is None:
         return None
-    live = connections.open_for_call(current_desk().engine, call.id)
+    live = connections.open_for_call(current_desk().reads, call.id)
     return None if live is None else xml(caller_in_room_answer(call, live))
 
 

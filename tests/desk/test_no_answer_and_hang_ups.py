@@ -199,3 +199,18 @@ def test_a_queue_result_of_redirected_sends_the_moved_caller_to_the_room_not_to_
         conference.text == connections.load(app.extensions["ivr.engine"], connection_of(ring.url)).conference
     )  # type: ignore[union-attr]
     assert answer.find("Record") is None
+
+
+def test_an_operator_whose_wrap_up_ran_out_is_offered_the_next_caller(app: Flask, api: FakeTwilioApi) -> None:
+    wrap_up = app.config["IVR"].wrap_up_seconds
+    operator = add_operator(app, "ana", state=OperatorState.WRAPPING_UP)
+    with app.extensions["ivr.db"]() as session:
+        state = session.get(Operator, operator)
+        assert state is not None
+        state.wrap_up_until = NOW + timedelta(seconds=wrap_up)
+        session.commit()
+    add_waiting(app, "CA-waiting")
+    assert desk(app).review(NOW + timedelta(seconds=wrap_up - 1)) == []  # still writing notes
+    [offer] = desk(app).review(NOW + timedelta(seconds=wrap_up))
+    assert offer.operator_id == operator
+    assert row(app, Operator, user_id=operator).state == OperatorState.ON_CALL
