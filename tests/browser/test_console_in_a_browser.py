@@ -195,6 +195,8 @@ def test_the_keyboard_reaches_the_state_the_voicemails_and_back_with_visible_foc
     expect(page.locator("#my-state")).to_contain_text("Available")
     page.keyboard.press("Alt+Shift+KeyW")
     expect(page.locator("#my-state")).to_contain_text("Away")
+    # The screen is settled (no htmx request in flight, e.g. the line's counts being polled).
+    page.wait_for_function("() => document.querySelector('.htmx-request') === null")
     page.keyboard.press("Alt+Shift+KeyV")
     expect(page).to_have_url("/console/voicemails")
     page.keyboard.press("Alt+Shift+KeyC")
