@@ -151,10 +151,12 @@ def conference(live: Live, response: VoiceResponse) -> None:
 def operator_joins() -> Response:
     """The operator heard the whisper: into the room, and the caller is moved there after this answer."""
     live = connections.load(current_desk().reads, connection_id())
-    if live is None or not live.open or not live.caller_waiting:
+    if live is None or not (live.in_room or live.open and live.caller_waiting):
         return caller_left_answer(live)
     response = VoiceResponse()
     conference(live, response)
+    if live.in_room:
+        return xml(response)  # Twilio repeated this request: the caller is there already
     return after_response(xml(response), lambda desk, now: desk.move_caller(live.id, now))
 
 
@@ -184,12 +186,18 @@ def caller_joins() -> Response:
     if call is None:
         raise LookupError("a caller moved to an operator with no record of the call")
     live = connections.load(desk.reads, connection_id())
-    if live is None or live.call_id != call.id or not connections.caller_in_room(desk.engine, live.id):
+    ours = live is not None and live.call_id == call.id
+    arrived = ours and live is not None and connections.caller_in_room(desk.engine, live.id)
+    if ours:  # as it is now: in the room (just now, or Twilio repeated this request), or ended
+        live = connections.load(desk.reads, connection_id())
+    if live is None or not ours or not live.in_room:
         # The operator left before the caller arrived: back in line, in the same place.
         turn = hand_off(call, moment.facts)
         turn.result = "operator gone before the caller arrived; " + turn.result
         return take_turn(connection, call, turn, moment, call.state)
     answer = caller_in_room_answer(call, live)
+    if not arrived:
+        return xml(answer)  # a repeated request: the same room, recorded once
     if call.queue_entry is not None:
         queue.leave(call.queue_entry, "bridged", moment.now)
     from_state = call.state

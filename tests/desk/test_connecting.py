@@ -225,3 +225,27 @@ def test_access_token_lets_the_browser_receive_calls_as_the_operator(app: Flask)
     assert grants["identity"] == "operator-42"
     assert grants["voice"] == {"incoming": {"allow": True}, "outgoing": {"application_sid": "AP" + "2" * 32}}
     assert token.payload["iss"] == "SK" + "1" * 32 and token.payload["sub"] == "AC" + "0" * 32
+
+
+def test_twilio_repeating_the_callers_way_into_the_room_gets_the_same_room_recorded_once(
+    app: Flask, api: FakeTwilioApi
+) -> None:
+    connection_id, _, caller = in_the_room(app, api)
+    again = Leg(app.test_client(), call_sid=caller.call_sid).twiml(
+        f"/voice/connect/caller?connection={connection_id}"
+    )
+    conference = again.find("Dial/Conference")
+    assert conference is not None and conference.text == row(app, Connection, id=connection_id).conference
+    with app.extensions["ivr.db"]() as session:
+        call = session.scalars(select(Call).where(Call.call_sid == caller.call_sid)).one()
+        assert [event.result for event in call.events].count("answered by an operator") == 1
+
+
+def test_twilio_repeating_the_operators_way_into_the_room_keeps_them_with_the_caller(
+    app: Flask, api: FakeTwilioApi
+) -> None:
+    connection_id, leg, _ = in_the_room(app, api)
+    moves = len(api.requests_to(r"^Calls/CA"))
+    again = leg.twiml(f"/voice/connect/join?connection={connection_id}")
+    assert again.find("Dial/Conference") is not None  # not "the caller hung up"
+    assert len(api.requests_to(r"^Calls/CA")) == moves  # the caller is not moved again
