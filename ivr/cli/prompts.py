@@ -90,8 +90,18 @@ def prompts_seconds(path_name: str, languages: tuple[str, ...], show: bool) -> N
         raise click.BadParameter(f"one of {', '.join(PATHS)}", param_hint="--path")
     path = PATHS[path_name]
     with tempfile.TemporaryDirectory() as scratch:
+        settings = current_app.config["IVR"]
+        # This app's own settings, on a throwaway database: nothing generated, nothing printed.
         app = create_app(
-            {"DATABASE_URL": f"sqlite:///{scratch}/seconds.sqlite3", "IVR_ENV": current_app.config["IVR"].env}
+            {
+                "IVR_ENV": settings.env,
+                "DATABASE_URL": f"sqlite:///{scratch}/seconds.sqlite3",
+                "SECRET_KEY": settings.secret_key,
+                "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
+                "TWILIO_AUTH_TOKEN": settings.twilio_auth_token,
+                "IVR_DATA_KEY": ",".join(settings.data_keys),
+                "IVR_PUBLIC_URL": settings.public_url,
+            }
         )
         db.upgrade(app)
         click.echo(f"Path {path.name}: {path.description}")

@@ -14,7 +14,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self'",
-        "connect-src 'self'",
+        # The browser phone (Twilio's Voice JavaScript SDK) signals over Twilio's websockets and
+        # reports to its event gateway; its voice itself is WebRTC, which no directive governs.
+        "connect-src 'self' wss://*.twilio.com https://*.twilio.com",
         "media-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
