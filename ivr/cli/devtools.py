@@ -217,6 +217,8 @@ def call_command(
                 twilio_api=twilio_api
                 or current_app.config["IVR"].twilio_api_url
                 or DEVELOPMENT_TWILIO_API_URL,
+                # A voicemail's words as a file the development console can play (ivr/devtools/recordings.py).
+                recordings=Path(current_app.instance_path) / "recordings",
                 out=sys.stdout,
             )
             return
@@ -236,6 +238,7 @@ def call_command(
             max_wait_loops=loops,
             repeat_callbacks=repeat_callbacks,
             operator=operator,
+            recordings=Path(current_app.instance_path) / "recordings",
             out=sys.stdout,
         )
     except SimulatorError as error:

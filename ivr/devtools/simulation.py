@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urljoin
 from xml.etree import ElementTree
 
@@ -18,6 +19,7 @@ from ivr.devtools.caller import (
     shown_keys,
     wait,
 )
+from ivr.devtools.recordings import write_recording
 from ivr.devtools.switchboard import Switchboard
 from ivr.devtools.twilio_call import CallResult, TwilioCall
 from ivr.prompts.audio import words_of
@@ -68,6 +70,7 @@ class Simulation(TwilioCall):
 
     switchboard: Switchboard | None = None
     moved_to: str | None = None
+    recordings: Path | None = None  # where a recording is written for a console to play (development)
 
     # - the call -
 
@@ -371,6 +374,9 @@ class Simulation(TwilioCall):
         recording_url = (
             f"https://api.twilio.com/2010-04-01/Accounts/{self.account_sid}/Recordings/{recording_sid}"
         )
+        written = write_recording(self.recordings, recording_sid, step.value) if self.recordings else None
+        if written is not None:
+            recording_url = written.as_uri()
         key = "#" if "#" in finish else finish[:1]
         then = f", then presses {key}" if key else ""
         self.echo(f'>> caller records "{step.value}" ({duration} s){then}')

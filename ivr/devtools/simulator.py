@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlsplit
 
@@ -100,6 +101,7 @@ def simulate(
     max_wait_loops: int | None = 20,
     repeat_callbacks: bool = False,
     operator: OperatorPlan | None = None,
+    recordings: Path | None = None,
     out: TextIO | None = None,
     ask: Callable[[str], str] = input,
 ) -> CallResult:
@@ -127,6 +129,7 @@ def simulate(
     simulation.switchboard = Switchboard(
         api, transport, settings.twilio_auth_token, account_sid, operator or OperatorPlan(), simulation.echo
     )
+    simulation.recordings = recordings
     with twilio_api_in_process(app, api):
         if at is None:
             result = simulation.run()
@@ -152,6 +155,7 @@ def simulate_remote(
     repeat_callbacks: bool = False,
     operator: OperatorPlan | None = None,
     twilio_api: str | None = None,
+    recordings: Path | None = None,
     out: TextIO | None = None,
     ask: Callable[[str], str] = input,
 ) -> CallResult:
@@ -173,6 +177,7 @@ def simulate_remote(
         repeat_callbacks=repeat_callbacks,
         out=out,
     )
+    simulation.recordings = recordings
     server = None
     if twilio_api:
         api = FakeTwilioApi(account_sid)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
+from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -26,7 +29,7 @@ def test_spanish_caller_in_detention_reports_an_assault_and_is_answered(app: Fla
 def test_english_caller_on_thanksgiving_leaves_a_voicemail(app: Flask) -> None:
     result = simulate(
         app,
-        [press("1"), press("2"), press("4"), record("My brother is sick and gets no medicine")],
+        [press("1"), press("2"), press("5"), record("My brother is sick and gets no medicine")],
         at=THANKSGIVING,
     )
     assert result.problems == []
@@ -75,3 +78,17 @@ def test_the_readme_command_places_a_scripted_call(app: Flask) -> None:
         "Call outcome: answered "
         "(language: es, caller type: detained, subject: assault, priority: 1, voicemails: 0)"
     )
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
+def test_a_simulated_voicemail_is_a_local_file_the_development_console_can_play(
+    app: Flask, tmp_path: Path
+) -> None:
+    words = "My brother is sick and gets no medicine"
+    simulate(app, [press("1"), press("2"), press("5"), record(words)], at=THANKSGIVING, recordings=tmp_path)
+    with app.extensions["ivr.db"]() as session:
+        voicemail = session.scalars(select(Voicemail)).one()
+        url = voicemail.recording_url or ""
+    assert url.startswith("file://")
+    path = Path(url.removeprefix("file://"))
+    assert path.parent == tmp_path and path.suffix == ".wav" and path.stat().st_size > 10_000
