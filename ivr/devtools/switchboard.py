@@ -81,6 +81,8 @@ class Switchboard:
         self.rooms: dict[str, Room] = {}
         self.moves: dict[str, str] = {}  # a call the line moved, to the URL it now runs
         self.settle_seconds = 0.0
+        # An operator took the call: the line's request moving the caller to them is still to come.
+        self.awaiting_move = False
 
     # - what the line asked of Twilio -
 
@@ -96,8 +98,11 @@ class Switchboard:
                 event = self.api.events.get(timeout=wait) if wait else self.api.events.get_nowait()
             except queue.Empty:
                 return
-            wait = 0
             self.act(event)
+            # Once an operator has taken the call, the caller's move follows the operator's webhooks,
+            # after the server's answers: wait for it as for the first request, or the caller's next
+            # words would be spoken on hold instead of to the operator.
+            wait = self.settle_seconds if self.awaiting_move else 0
 
     def act(self, event: Event) -> None:
         if event.kind == "ring":
@@ -108,6 +113,7 @@ class Switchboard:
             else:
                 self.echo("[Twilio takes the caller out of the queue, to the operator]")
                 self.moves[event.call_sid] = event.url
+                self.awaiting_move = False
         elif event.kind in ("cancel", "complete") and event.call_sid in self.legs:
             self.echo("[The operator's phone stops ringing]")
             self.leg_over(self.legs.pop(event.call_sid), event.kind.replace("cancel", "canceled"))
@@ -168,6 +174,7 @@ class Switchboard:
                 return target, self.fetch(target, self.leg_params(leg))
             elif verb.tag == "Dial" and (conference := verb.find("Conference")) is not None:
                 leg.rest = verbs[index + 1 :]
+                self.awaiting_move = True
                 self.enter_room(conference, leg.call_sid, "operator")
                 return None, None
             elif verb.tag == "Hangup":
@@ -188,6 +195,7 @@ class Switchboard:
         } | extra
 
     def leg_over(self, leg: Leg, status: str) -> None:
+        self.awaiting_move = False  # no operator, no move to wait for
         self.echo(f"[The operator's leg ends: {status}]")
         if leg.status_callback:
             self.fetch(leg.status_callback, self.leg_params(leg, CallStatus=status), "callback")
