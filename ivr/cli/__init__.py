@@ -16,6 +16,7 @@ from ivr.cli.hours import hours_check_command, hours_command
 from ivr.cli.prompts import prompts_group
 from ivr.cli.translate import translate_group
 from ivr.cli.users import users_group
+from ivr.cli.zip_table import zip_table_command
 
 ivr_group = AppGroup("ivr", help="Run and look after the Detention Reporting and Information Line.")
 for command in (
@@ -28,6 +29,7 @@ for command in (
     classifier_command,
     hours_check_command,
     users_group,
+    zip_table_command,
 ):
     ivr_group.add_command(command)
 

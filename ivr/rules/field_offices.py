@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import zipcodes
 
 from ivr.rules.places import COVERED_STATES, PlaceNames, county_key, shipped_place_names
+from ivr.rules.zip_codes import shipped_zip_codes
 
 _KEYPAD: dict[str, str] = {
     letter: digit
@@ -26,9 +24,6 @@ _KEYPAD: dict[str, str] = {
     }.items()
     for letter in letters
 }
-
-# zipcodes' functions carry no annotations; this names the shape of the answer the line relies on.
-_zip_code_entries: Callable[[str], list[dict[str, Any]]] = zipcodes.matching
 
 
 @dataclass(frozen=True)
@@ -95,10 +90,10 @@ class FieldOffices:
         """
         if not re.fullmatch(r"\d{5}", zip_code):
             return []
-        matches = _zip_code_entries(zip_code)
-        if not matches:
+        place = shipped_zip_codes().place(zip_code)
+        if place is None:
             return []
-        state, county = matches[0]["state"], matches[0]["county"]
+        state, county = place
         offices = self._by_state.get(state, [])
         if len(offices) > 1:
             office = self._by_county.get((state, county_key(county))) if county else None

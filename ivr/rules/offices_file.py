@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Mapping
-from functools import cache
 from pathlib import Path
-from typing import Any
-
-import zipcodes
 
 from ivr.rules.data_files import FieldOfficeError, read_toml
 from ivr.rules.field_offices import FieldOffice, FieldOffices
 from ivr.rules.place_names_file import check_office_names, load_place_names
 from ivr.rules.places import COVERED_STATES, county_key, shipped_place_names
+from ivr.rules.zip_codes import shipped_zip_codes
 
 # ICE has had 25 field offices for years; a different count almost certainly means a pasting
 # mistake, so the check is strict and the error tells an administrator where to change it.
@@ -23,9 +19,6 @@ EXPECTED_OFFICE_COUNT = 25
 _OFFICE_KEYS = frozenset({"name", "phone", "phone_verified", "states", "counties"})
 # North American numbering plan: area code and exchange never start with 0 or 1.
 _PHONE = re.compile(r"\+1[2-9]\d{2}[2-9]\d{6}")
-
-# zipcodes' functions carry no annotations; this names the shape of the answer the line relies on.
-_zip_codes_in_state: Callable[[str], list[dict[str, Any]]] = zipcodes.filter_by_state
 
 
 def load_field_offices(path: Path, place_names: Path | None = None) -> FieldOffices:
@@ -82,16 +75,6 @@ def load_field_offices(path: Path, place_names: Path | None = None) -> FieldOffi
     names = load_place_names(place_names) if place_names is not None else shipped_place_names()
     check_office_names(names, (office.name for office in offices), path)
     return FieldOffices(offices, by_county, names)
-
-
-@cache
-def _zip_counties(state: str) -> Mapping[str, str]:
-    """Map county keys to display names for one state, from the ZIP data the line maps ZIPs with."""
-    names: dict[str, str] = {}
-    for entry in _zip_codes_in_state(state):
-        if entry["county"]:
-            names.setdefault(county_key(entry["county"]), entry["county"].removesuffix(" County"))
-    return names
 
 
 class _Lines:
@@ -242,7 +225,7 @@ def _check_coverage(
                 )
             continue
 
-        known = _zip_counties(state)
+        known = shipped_zip_codes().counties(state)
         for index in indexes:
             office = offices[index]
             if state not in county_lists[index]:
