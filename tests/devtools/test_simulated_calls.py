@@ -73,8 +73,7 @@ def test_the_readme_command_places_a_scripted_call(app: Flask) -> None:
     assert "[Say es-US Polly.Lupe] Usted es el número 1 en la fila." in output.output
     last_line = output.output.rstrip().splitlines()[-1]
     assert last_line == (
-        "Call outcome: answered "
-        "(language: es, caller type: -, subject: assault, priority: 1, voicemails: 0)"
+        "Call outcome: answered (language: es, caller type: -, subject: assault, priority: 1, voicemails: 0)"
     )
 
 
@@ -84,7 +83,10 @@ def test_a_simulated_voicemail_is_a_local_file_the_development_console_can_play(
 ) -> None:
     words = "My brother is sick and gets no medicine"
     simulate(
-        app, [press("1"), press("4"), press("2"), press("2"), record(words)], at=THANKSGIVING, recordings=tmp_path
+        app,
+        [press("1"), press("4"), press("2"), press("2"), record(words)],
+        at=THANKSGIVING,
+        recordings=tmp_path,
     )
     with app.extensions["ivr.db"]() as session:
         voicemail = session.scalars(select(Voicemail)).one()
