@@ -228,12 +228,29 @@ def test_every_subject_key_is_recorded_with_its_priority(app_at, database_dir) -
         assert (call.subject, call.subject_source, call.priority) == (subject, "keypad", priority)
 
 
-def test_urgent_report_goes_straight_to_an_operator(caller: Caller) -> None:
+def test_urgent_report_goes_straight_to_an_operator(app: Flask, caller: Caller) -> None:
     caller.call()
     caller.press("2")
-    caller.press("1")
+    caller.press("1")  # one key after the language
     assert caller.verbs() == ["Say", "Enqueue"]
     assert caller.heard() == ["Por favor, espere a un operador."]
+    call = the_call(app, caller)
+    assert (call.subject, call.priority, call.caller_type) == ("assault", 1, None)  # first in line
+
+
+def test_an_urgent_caller_goes_ahead_of_those_already_waiting(app: Flask) -> None:
+    waiting = Caller(app.test_client(), call_sid="CA" + "a" * 32)
+    waiting.call()
+    for key in ("1", "4", "2", "1"):  # problems in detention, a person in detention
+        waiting.press(key)
+    urgent = Caller(app.test_client(), call_sid="CA" + "b" * 32)
+    urgent.call()
+    urgent.press("1")
+    urgent.press("3")  # a mental health crisis
+    urgent.wait_in_queue()
+    assert "You are number 1 in line." in urgent.heard_text()
+    waiting.wait_in_queue(position=2)
+    assert "You are number 2 in line." in waiting.heard_text()
 
 
 def test_subject_said_in_spanish_is_classified(app: Flask, caller: Caller) -> None:
