@@ -24,8 +24,8 @@ run: install
 	@echo "Place a simulated call in another terminal:"
 	@echo "    .venv/bin/flask --app app ivr call                       # interactive, in-process"
 	@echo "    .venv/bin/flask --app app ivr call --url http://localhost:5000   # through this server"
-	@echo "    .venv/bin/flask --app app ivr call --at 2026-11-30T10:00:00-05:00 --press 2 --press 1 --say 'me golpearon' --wait --answer"
-	@echo "      (a Monday morning, the line open: a Spanish caller in detention reports an assault and an operator answers)"
+	@echo "    .venv/bin/flask --app app ivr call --at 2026-11-30T10:00:00-05:00 --press 2 --say 'me golpearon' --wait --answer"
+	@echo "      (a Monday morning, the line open: a Spanish-speaking caller reports an assault and an operator answers)"
 	@echo "Another port? Set IVR_PUBLIC_URL=http://localhost:PORT for the server and the simulator: signatures are checked against it."
 	@echo
 	$(FLASK) run

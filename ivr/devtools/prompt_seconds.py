@@ -54,8 +54,8 @@ class MenuPath:
 PATHS = {
     path.name: path
     for path in (
-        MenuPath("urgent", ("1", "1"), "a person in detention reporting an assault, pressing 1, 1"),
-        MenuPath("question", ("4", "9"), "anyone else, with another question"),
+        MenuPath("urgent", ("1",), "a person in detention reporting an assault, pressing 1"),
+        MenuPath("question", ("4", "6", "4"), "anyone else, with another question: 4, 6, 4"),
     )
 }
 

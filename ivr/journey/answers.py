@@ -23,7 +23,7 @@ from ivr.journey.machine import (
 from ivr.journey.subjects import URGENT_SUBJECTS, CallerType, Subject
 from ivr.prompts.catalog import PHONE_GROUPS, Digits, Said
 
-SAFETY_NOTICE = "safety_notice"  # said once in every call, before any menu past the language
+SAFETY_NOTICE = "safety_notice"  # said to every caller: first on hold, or before a voicemail
 
 if TYPE_CHECKING:
     from ivr.rules.field_offices import FieldOffice
@@ -32,33 +32,26 @@ if TYPE_CHECKING:
 def hand_off(call: CallRecord, facts: Facts, said: Sequence[Said] = ()) -> Turn:
     """Send the caller to a live operator when the line is open, else to voicemail.
 
-    A caller who never chose a language (silence, an interpreter, a person asked for at once) has
-    not heard the safety notice yet: they hear it first, in English and Spanish, like the greeting.
+    Every caller hears the safety notice before waiting or recording, never on the way there: in
+    line, it is the first thing said on hold (ivr.voice.hold), where it costs no time before the
+    caller's place is taken; before a voicemail, it is said here. A caller who never chose a
+    language hears it in English and Spanish, like the greeting.
     """
-    notice = [] if call.language else [*safety_notices(facts, "en"), *safety_notices(facts, "es")]
-    if not facts.line_open and call.subject in URGENT_SUBJECTS:
-        # Nobody will hear this message tonight: say so, and the routes that work now, again.
-        notice += [Said("urgent_after_hours"), *(safety_notices(facts)[1:] if call.language else [])]
-    target = State.QUEUED if facts.line_open else State.VOICEMAIL
-    return Turn(
-        target,
-        [*notice, *said],
-        result="line open: to the queue" if facts.line_open else "line closed: to voicemail",
-    )
+    if facts.line_open:
+        return Turn(State.QUEUED, list(said), result="line open: to the queue")
+    notice = safety_notices(facts.outside_phone)
+    if call.subject in URGENT_SUBJECTS:
+        # Nobody will hear this message tonight: say so, after the routes that work now.
+        notice.append(Said("urgent_after_hours"))
+    return Turn(State.VOICEMAIL, [*notice, *said], result="line closed: to voicemail")
 
 
-def safety_notices(facts: Facts, language: str | None = None) -> list[Said]:
+def safety_notices(outside_phone: str | None) -> list[Said]:
     """911 and staff, then a route outside the facility: a caller abused by staff needs one."""
-    said = [Said(SAFETY_NOTICE, language=language)]
-    if facts.outside_phone:
+    said = [Said(SAFETY_NOTICE)]
+    if outside_phone:
         # The ten digits a caller dials inside the U.S., read one at a time.
-        said.append(
-            Said(
-                "outside_route_notice",
-                {"phone": Digits(facts.outside_phone[-10:], PHONE_GROUPS)},
-                language=language,
-            )
-        )
+        said.append(Said("outside_route_notice", {"phone": Digits(outside_phone[-10:], PHONE_GROUPS)}))
     return said
 
 
@@ -81,14 +74,13 @@ def choose_language(call: CallRecord, facts: Facts, language: str) -> Turn:
     if language == ANY_OTHER_LANGUAGE.code:
         return choose_interpreter(call, facts, language)
     call.language = language
-    said = [*safety_notices(facts), Said("person_anytime" if facts.line_open else "person_anytime_closed")]
-    if language not in facts.heard_languages:
-        said.append(Said("keypad_only_notice"))
+    # Straight to the reasons, urgent first: the safety notice waits for the hold (hand_off).
+    said = [] if language in facts.heard_languages else [Said("keypad_only_notice")]
     result = f"language {language}"
     if language not in OPERATOR_LANGUAGES:
         call.needs_interpreter = language
         result += " (needs interpreter)"
-    return Turn(State.CALLER_TYPE_MENU, said, result=result)
+    return Turn(State.REASON_MENU, said, result=result)
 
 
 def choose_interpreter(call: CallRecord, facts: Facts, language: str) -> Turn:
@@ -120,13 +112,29 @@ def language_named(call: CallRecord, event: Event, facts: Facts) -> Turn | None:
 # --- Who is calling and why -----------------------------------------------------------------
 
 
+def more_reasons(call: CallRecord, facts: Facts) -> Turn:
+    """Not urgent: the other subjects, told first that a person is one key away."""
+    person = Said("person_anytime" if facts.line_open else "person_anytime_closed")
+    return Turn(State.SUBJECT_MENU, [person], result="other reasons")
+
+
 def choose_caller_type(call: CallRecord, facts: Facts, caller_type: str) -> Turn:
     call.caller_type = caller_type
-    return Turn(State.SUBJECT_MENU, result=f"caller type {caller_type}")
+    turn = after_subject(call, facts)
+    turn.result = f"caller type {caller_type}; {turn.result}"
+    return turn
 
 
 def after_subject(call: CallRecord, facts: Facts) -> Turn:
-    """Urgent subjects go straight to a person; case questions get their own short steps."""
+    """Urgent subjects go straight to a person, unasked who is calling (routing puts them first
+    whoever calls); the others ask who is calling, then case questions get their own short steps."""
+    if call.subject in URGENT_SUBJECTS:
+        turn = hand_off(call, facts)
+        turn.result = f"subject {call.subject} (urgent); {turn.result}"
+        return turn
+    if call.caller_type is None:
+        # Who calls sets the order of the line (people in detention first) and the G-28 rule.
+        return Turn(State.CALLER_TYPE_MENU, result=f"subject {call.subject}: who is calling")
     if call.subject == Subject.CASE_INFORMATION:
         return Turn(State.A_NUMBER_ENTRY, result=f"subject {call.subject}")
     if call.subject == Subject.CASE_REVIEW:
@@ -172,7 +180,7 @@ def confirm_subject(call: CallRecord, facts: Facts) -> Turn:
 
 def subject_from_list(call: CallRecord, facts: Facts) -> Turn:
     call.pending_subject = None
-    return Turn(State.SUBJECT_MENU, result="subject not confirmed: the list")
+    return Turn(State.REASON_MENU, result="subject not confirmed: the list, urgent first")
 
 
 def subject_confirm_exhausted(call: CallRecord, facts: Facts) -> Turn:

@@ -55,7 +55,8 @@ def declaration_problems(
             "voices.toml: the second language menu has keys 1-9: at most 9 languages after en, es"
         )
     for menu in menus.values():
-        for key in (menu.prompt, menu.keypad_prompt, menu.closed_prompt, *(o.prompt for o in menu.options)):
+        said = (menu.prompt, menu.keypad_prompt, menu.closed_prompt, menu.invite, menu.invite_keypad)
+        for key in (*said, *(o.prompt for o in menu.options)):
             if key is not None and key not in english:
                 problems.append(f"{menu.state}: prompt {key!r} is not in prompts/catalog.toml")
         for prompt in (menu.prompt, menu.keypad_prompt, menu.closed_prompt) if menu.say is None else ():

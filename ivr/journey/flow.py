@@ -7,6 +7,7 @@ the call, feeds one event to `advance`, saves the call and renders the returned 
 
 from __future__ import annotations
 
+from ivr.journey.answers import safety_notices
 from ivr.journey.machine import CallRecord, EventKind, Outcome, State, Turn
 from ivr.prompts.catalog import Said
 
@@ -20,8 +21,12 @@ def start(call: CallRecord) -> Turn:
     )
 
 
-def queue_left(call: CallRecord, queue_result: str) -> Turn:
-    """The caller left the live queue: answered, hung up, chose voicemail, or the queue failed."""
+def queue_left(call: CallRecord, queue_result: str, outside_phone: str | None = None) -> Turn:
+    """The caller left the live queue: answered, hung up, chose voicemail, or the queue failed.
+
+    A caller who chose voicemail on hold heard the safety notice there; one the queue failed may
+    not have: they hear it before the recording (`outside_phone`: the route outside the facility).
+    """
     if queue_result == "bridged":
         call.outcome = Outcome.ANSWERED
         return Turn(State.GOODBYE, event=EventKind.OPERATOR_FINISHED, result="answered by an operator")
@@ -32,7 +37,7 @@ def queue_left(call: CallRecord, queue_result: str) -> Turn:
         return Turn(State.VOICEMAIL, event=EventKind.VOICEMAIL_CHOSEN, result="left the queue for voicemail")
     return Turn(
         State.VOICEMAIL,
-        [Said("queue_unavailable")],
+        [Said("queue_unavailable"), *safety_notices(outside_phone)],
         event=EventKind.QUEUE_FAILED,
         result=f"queue result {queue_result}: voicemail",
     )

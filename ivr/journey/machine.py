@@ -24,6 +24,7 @@ class State(StrEnum):
 
     LANGUAGE_MENU = "language_menu"
     OTHER_LANGUAGE_MENU = "other_language_menu"
+    REASON_MENU = "reason_menu"  # urgent reasons first, then "anything else"
     CALLER_TYPE_MENU = "caller_type_menu"
     SUBJECT_MENU = "subject_menu"
     SUBJECT_CONFIRM = "subject_confirm"
@@ -162,3 +163,4 @@ class Turn:
     said: list[Said] = field(default_factory=list)
     event: EventKind | None = None
     result: str = ""
+    again: bool = False  # asked again after a wrong answer or silence: the menu's options only

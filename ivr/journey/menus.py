@@ -25,7 +25,7 @@ from ivr.journey.machine import (
     State,
     Turn,
 )
-from ivr.journey.subjects import CallerType, Subject
+from ivr.journey.subjects import OTHER_SUBJECTS, URGENT_FIRST, CallerType
 from ivr.prompts.catalog import Digits, PromptText, Said
 
 
@@ -65,9 +65,13 @@ class Menu:
     say: Callable[[Menu, CallRecord, Facts], list[Said]] | None = None  # other than `prompt` alone
     beyond: str = ""  # for the printed table: what `keys` and `words` take
     keypad_prompt: str | None = None  # the prompt where the caller's language cannot be heard
+    # Said after the options when the menu is first heard (and on *), never after a wrong answer:
+    # then the caller hears the options alone (call-flow.md: repeat only what is needed).
+    invite: str | None = None
+    invite_keypad: str | None = None  # the invite where the caller's language cannot be heard
     closed_prompt: str | None = None  # the prompt when the operators are not working
     repeat: Callable[[CallRecord, Facts], list[Said]] | None = None  # said again before the prompt on *
-    repeatable: bool = True
+    repeatable: bool = True  # ends with "to hear this again, press star" (* repeats either way)
     options_from: Callable[[tuple[str, ...]], tuple[Option, ...]] | None = None  # from the languages
     by_key: dict[str, Option] = field(init=False, repr=False, compare=False)
 
@@ -82,13 +86,18 @@ class Menu:
             return self.by_key.get(key)
         return next((option for option in self.options_for(facts) if option.key == key), None)
 
-    def prompt_said(self, call: CallRecord, facts: Facts) -> list[Said]:
-        """What the menu says; `*` and a wrong answer bring the same words again."""
+    def prompt_said(self, call: CallRecord, facts: Facts, again: bool = False) -> list[Said]:
+        """What the menu says; `*` brings the same words again, a wrong answer the options alone."""
         if self.say is not None:
             return self.say(self, call, facts)
         heard = call.language is None or call.language in facts.heard_languages
         key = self.prompt if heard or self.keypad_prompt is None else self.keypad_prompt
         said = [Said(self.closed_prompt if self.closed_prompt and not facts.line_open else key)]
+        if again:
+            return said
+        invite = self.invite if heard or self.invite_keypad is None else self.invite_keypad
+        if invite is not None:
+            said.append(Said(invite))
         return [*said, Said("repeat_hint")] if self.repeatable else said
 
 
@@ -156,6 +165,14 @@ def _by_action(actions: dict[str, Default]) -> Choose:
 
 
 YES, NO, SKIP, OPERATOR = "answers.yes", "answers.no", "answers.skip", "answers.operator"
+MORE_REASONS = "more_reasons"  # the first menu's last option: the other subjects, then who calls
+
+
+def _reason(call: CallRecord, option: Option, facts: Facts) -> Turn:
+    if option.value == MORE_REASONS:
+        return answers.more_reasons(call, facts)
+    return answers.choose_subject(call, facts, option.value)
+
 
 MENUS: dict[State, Menu] = {
     menu.state: menu
@@ -188,6 +205,26 @@ MENUS: dict[State, Menu] = {
             options_from=_second_menu_options,
         ),
         Menu(
+            # Right after the language: the urgent reasons first, each one key from a person.
+            State.REASON_MENU,
+            "reason_menu",
+            (
+                *(
+                    Option(str(digit), subject, f"subject_{subject}")
+                    for digit, subject in enumerate(URGENT_FIRST, start=1)
+                ),
+                Option(str(len(URGENT_FIRST) + 1), MORE_REASONS),
+            ),
+            _reason,
+            answers.to_operator,
+            words=answers.subject_in_words,
+            invite="press_or_say",
+            invite_keypad="press_anytime",
+            # No "press star" here: every second counts on the urgent path; * repeats all the same.
+            repeatable=False,
+            beyond="the reason in the caller's own words (the subject classifier)",
+        ),
+        Menu(
             State.CALLER_TYPE_MENU,
             "caller_type_menu",
             tuple(
@@ -204,12 +241,13 @@ MENUS: dict[State, Menu] = {
             "subject_menu",
             tuple(
                 Option(str(digit), subject, f"subject_{subject}")
-                for digit, subject in enumerate(Subject, start=1)
+                for digit, subject in enumerate(OTHER_SUBJECTS, start=1)
             ),
             _by_value(answers.choose_subject),
             answers.to_operator,
             words=answers.subject_in_words,
-            keypad_prompt="subject_menu_keypad",
+            invite="press_or_say",
+            invite_keypad="press_anytime",
             beyond="the reason in the caller's own words (the subject classifier)",
         ),
         Menu(
@@ -354,6 +392,8 @@ def advance(call: CallRecord, event: Event, facts: Facts) -> Turn:
                 event=_NOT_MATCHED[event.kind][1],
                 result=f"asked again ({call.attempts} of {MAX_ATTEMPTS})",
             )
+        if turn.state == menu.state:
+            turn.again = True  # "sorry", then the options: not the whole menu again
     if turn.event is None:
         turn.event = _RECEIVED[event.kind]
     if turn.state != call.state:

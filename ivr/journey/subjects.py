@@ -24,8 +24,9 @@ class Subject(StrEnum):
     OTHER = "other"
 
 
-# Keypad order of the subject menu: urgent subjects first (call-flow.md step 4).
-SUBJECT_BY_DIGIT: dict[str, Subject] = {str(i): s for i, s in enumerate(Subject, start=1)}
-CALLER_TYPE_BY_DIGIT: dict[str, CallerType] = {str(i): c for i, c in enumerate(CallerType, start=1)}
-
 URGENT_SUBJECTS = frozenset({Subject.ASSAULT, Subject.TRAFFICKING_OR_CRIME, Subject.MENTAL_HEALTH})
+
+# The keypad's order: the first menu offers the urgent subjects (call-flow.md step 4, urgent first),
+# then "anything else" leads to the others, in the public page's order.
+URGENT_FIRST = tuple(subject for subject in Subject if subject in URGENT_SUBJECTS)
+OTHER_SUBJECTS = tuple(subject for subject in Subject if subject not in URGENT_SUBJECTS)

@@ -13,6 +13,7 @@ from ivr.calls import store as call_store
 from ivr.db import get_connection
 from ivr.desk import after_response, caller_gone
 from ivr.journey import flow
+from ivr.journey.answers import safety_notices
 from ivr.journey.machine import EventKind, InputKind, State
 from ivr.line import current_line
 from ivr.prompts.catalog import Said
@@ -60,6 +61,10 @@ def queue_wait() -> Response:
             num_digits=1, action=url_for_twilio("/voice/queue/choice"), method="POST", timeout=1
         )
         told = None
+        if entry is None or entry.last_announced_at is None:
+            # The first words on hold, before any music: the safety notice, which every caller hears
+            # (kept off the way to the queue so that an urgent caller is in line sooner).
+            speaker.say_all(gather, safety_notices(line.outside_phone))
         if announce:
             if form_int("QueueTime") >= settings.max_queue_wait_seconds:
                 speaker.say(gather, Said("queue_long_wait"))
@@ -130,7 +135,7 @@ def queue_result() -> Response:
     if call.queue_entry is not None:
         queue.leave(call.queue_entry, result, moment.now, form_int("QueueTime") or None)
     from_state = call.state
-    turn = flow.queue_left(call, result)
+    turn = flow.queue_left(call, result, moment.line.outside_phone)
     if turn.state == State.ENDED:
         # The caller hung up: nobody hears the answer, but it is kept, empty, so that Twilio
         # repeating this request gets the same answer (not the queue's from the step before).

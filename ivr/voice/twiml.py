@@ -8,6 +8,7 @@ from xml.etree import ElementTree
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from ivr.journey.answers import safety_notices
 from ivr.journey.machine import CallRecord, Facts, State, Turn
 from ivr.journey.menus import MENUS, Menu
 from ivr.line import Line
@@ -125,6 +126,7 @@ def menu(
     facts: Facts,
     action: str,
     before: Sequence[Said] = (),
+    again: bool = False,
 ) -> None:
     """A menu: notices first, then the prompt inside a Gather that takes keys and, where heard, words."""
     speech_language = speaker.speech_language()
@@ -141,7 +143,7 @@ def menu(
     if speech_language and hints:
         gather.attrs["hints"] = ", ".join(hints)
     speaker.say_all(gather, before)
-    speaker.say_all(gather, menu.prompt_said(call, facts))
+    speaker.say_all(gather, menu.prompt_said(call, facts, again))
 
 
 def render(
@@ -165,6 +167,7 @@ def render(
             facts,
             url("/voice/gather", step=step),
             turn.said,
+            turn.again,
         )
     elif turn.state == State.QUEUED:
         speaker.say_all(response, turn.said)
@@ -245,5 +248,7 @@ def safest_next_step(
             max_queue_size=line.settings.queue_max_size,
         )
     else:
+        # The caller may not have heard the safety notice yet (it comes on hold or before voicemail).
+        speaker.say_all(response, safety_notices(line.outside_phone))
         voicemail(response, speaker, line, status, language, url, step or 0)
     return response

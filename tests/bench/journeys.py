@@ -50,8 +50,8 @@ class Script:
 
     name: str
     language_key: str
-    caller_type_key: str
-    subject: tuple[str, str]  # ("press", "1") or ("say", "me golpearon")
+    caller_type_key: str  # "" where the line does not ask (an urgent subject goes straight to the queue)
+    subject: tuple[str, ...]  # ("press", "1"), ("press", "4", "2") (anything else, then 2), ("say", "...")
     a_number: str | None = None
     zip_code: str | None = None
     waits: int = 3
@@ -63,13 +63,13 @@ class Script:
 
 # Open hours: most callers reach the queue; some leave it for voicemail; case review gets an office.
 OPEN_SCRIPTS = (
-    Script("detained_assault_keypad", "1", "1", ("press", "1"), waits=3, weight=30),
-    Script("family_assault_speech_es", "2", "2", ("say", "me golpearon los guardias"), waits=3, weight=25),
+    Script("detained_assault_keypad", "1", "", ("press", "1"), waits=3, weight=30),
+    Script("family_assault_speech_es", "2", "", ("say", "me golpearon los guardias"), waits=3, weight=25),
     Script(
         "attorney_case_a_number",
         "1",
         "3",
-        ("press", "7"),
+        ("press", "4", "4"),
         a_number="012345678",
         waits=2,
         queue_result="hangup",
@@ -84,13 +84,13 @@ OPEN_SCRIPTS = (
         queue_result="leave",
         weight=15,
     ),
-    Script("case_review_zip", "1", "2", ("press", "8"), zip_code="78701", weight=10),
+    Script("case_review_zip", "1", "2", ("press", "4", "5"), zip_code="78701", weight=10),
 )
 # Closed hours (a Saturday): every caller is told when the line opens and leaves a message.
 CLOSED_SCRIPTS = (
-    Script("closed_detained_conditions", "1", "1", ("press", "5"), weight=40),
+    Script("closed_detained_conditions", "1", "1", ("press", "4", "2"), weight=40),
     Script("closed_family_speech_es", "2", "2", ("say", "mi esposo no recibe su medicina"), weight=35),
-    Script("closed_attorney_a_number", "1", "3", ("press", "7"), a_number="012345678", weight=25),
+    Script("closed_attorney_a_number", "1", "3", ("press", "4", "4"), a_number="012345678", weight=25),
 )
 
 
@@ -172,17 +172,19 @@ class Journey:
         script = self.script
         yield self._request(self.base_url + "/voice/incoming", "incoming")
         yield self._press(script.language_key)
-        yield self._press(script.caller_type_key)
-        how, what = script.subject
+        how, *what = script.subject
         if how == "press":
-            yield self._press(what)
+            for key in what:
+                yield self._press(key)
         else:
             yield self._request(
                 self._url("Gather", "action", "/voice/gather"),
                 "gather_speech",
-                SpeechResult=what,
+                SpeechResult=what[0],
                 Confidence="0.91",
             )
+        if script.caller_type_key:  # asked after a subject that is not urgent
+            yield self._press(script.caller_type_key)
         if script.a_number:
             yield self._press(script.a_number, "#")
             yield self._press("1")

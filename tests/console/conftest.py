@@ -76,8 +76,8 @@ def caller_with_a_number_and_words(app: Flask, words: str, call_sid: str = "CA" 
     caller = ClosingCaller(app.test_client(), call_sid=call_sid)
     caller.call()
     caller.press("1")  # English
+    caller.say(words)  # understood as case information: who is calling, then the A-number
     caller.press("1")  # in detention
-    caller.say(words)  # understood as case information: the A-number is asked for
     caller.press("123456789#")
     caller.press("1")  # that is right
     assert caller.verbs()[-1] == "Enqueue"

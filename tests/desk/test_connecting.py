@@ -29,7 +29,6 @@ def spanish_detainee_reports_assault(app: Flask, call_sid: str = "CA" + "5" * 32
     caller = ClosingCaller(app.test_client(), call_sid=call_sid)
     caller.call()
     caller.press("2")  # Spanish
-    caller.press("1")  # detained
     caller.press("1")  # assault: straight to the queue
     assert caller.verbs()[-1] == "Enqueue"
     return caller
@@ -83,7 +82,7 @@ def test_operator_hears_the_whisper_then_joins_the_room_and_the_caller_is_moved_
     assert said == [
         "Urgent call.",
         "The caller speaks Spanish.",
-        "Caller: a person in detention.",
+        "Caller: not given.",  # an urgent report is not asked who is calling
         "Calling about sexual or physical assault or abuse.",
     ]
     assert {say.get("language") for say in whisper.iter("Say")} == {"en-US"}

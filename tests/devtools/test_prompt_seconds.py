@@ -21,8 +21,17 @@ def test_the_urgent_path_is_what_the_caller_hears_before_the_queue(app: Flask) -
     heard = walk(app, "en", PATHS["urgent"])
     texts = [item.text for item in heard]
     assert texts[0].startswith("Thank you for calling")
-    assert any("press 1" in text and "in detention" in text for text in texts)  # the caller type menu
-    assert texts[-1] == "Please hold. The next available operator will take your call."
+    assert any(text.startswith("To report abuse or an assault, press 1.") for text in texts)
+    assert not any("in detention" in text for text in texts)  # an urgent report is not asked who calls
+    assert not any("in danger right now" in text for text in texts)  # the safety notice waits for the hold
+    assert texts[-1] == "Please hold for an operator."
+
+
+@needs_espeak
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_urgent_path_takes_at_most_45_seconds_of_prompts(app: Flask, language: str) -> None:
+    # Issue 12: a detained person reporting an assault, listening to every prompt in full.
+    assert seconds(app, walk(app, language, PATHS["urgent"])) <= 45
 
 
 @needs_espeak

@@ -22,7 +22,7 @@ from tests.conftest import AUTH_TOKEN, PUBLIC_URL
 from tests.desk.conftest import add_operator
 
 OPEN = datetime.fromisoformat("2026-11-30T10:00:00-05:00")
-REPORT = [press("2"), press("1"), press("1")]  # Spanish, in detention, assault: straight to the queue
+REPORT = [press("2"), press("1")]  # Spanish, abuse or an assault: straight to the queue
 
 
 def state_of(app: Flask, operator_id: int) -> tuple[str, str | None]:

@@ -47,8 +47,9 @@ GERMAN_LISTS = {
 }
 GERMAN_PROMPTS = {
     "offer_this_language": "Für Deutsch drücken Sie {digit}.",
-    "caller_type_menu": "Wenn Sie in Haft sind, drücken Sie 1. Wenn Sie wegen einer Person in Haft anrufen, "
-    "drücken Sie 2. Wenn Sie Anwalt sind, drücken Sie 3. Alle anderen drücken Sie 4.",
+    "reason_menu": "Um Missbrauch oder einen Angriff zu melden, drücken Sie 1. Bei Menschenhandel oder "
+    "einer anderen Straftat drücken Sie 2. Bei einer psychischen Krise drücken Sie 3. "
+    "Für alles andere drücken Sie 4.",
 }
 
 
@@ -117,10 +118,12 @@ def test_a_new_language_is_reached_and_heard_after_adding_only_its_data(
         assert [say.text for say in offers] == ["Für Deutsch drücken Sie 9."]
         menu = caller.press("9")
         said = {say.attrib["language"]: say.text for say in menu.iter("Say")}
-        assert said["de-DE"] and "Wenn Sie in Haft sind" in " ".join(
+        assert said["de-DE"] and "Um Missbrauch oder einen Angriff zu melden" in " ".join(
             say.text or "" for say in menu.iter("Say")
         )
         assert menu.find("Gather") is not None and menu.find("Gather").attrib["language"] == "de-DE"
+        caller.press("4")  # anything else
+        caller.press("6")  # another question: who is calling?
         caller.say("ich bin Anwältin")
         with session_scope(app) as session:
             call = session.scalars(select(Call)).one()

@@ -38,13 +38,13 @@ def test_language_menu_takes_keys_and_words_with_barge_in(caller: Caller) -> Non
     assert "English" in gather.attrib["hints"] and "español" in gather.attrib["hints"]
 
 
-def test_pressing_2_continues_in_spanish_with_the_safety_notice(caller: Caller) -> None:
+def test_pressing_2_continues_in_spanish_with_the_urgent_reasons_first(caller: Caller) -> None:
     caller.call()
     caller.press("2")
     assert caller.languages_heard() == {"es-US"}
-    assert "llame al 9 1 1" in caller.heard_text()
-    assert "no necesita un número A" in caller.heard_text()
-    assert "Si usted está detenido ahora, oprima 1" in caller.heard_text()
+    assert caller.heard()[0].startswith("Para denunciar abuso o agresión, oprima 1.")
+    assert "Puede oprimir en cualquier momento" in caller.heard_text()
+    assert "Si usted está detenido ahora" not in caller.heard_text()  # who calls: only if not urgent
     assert caller.gather().attrib["language"] == "es-US"
 
 
@@ -52,8 +52,30 @@ def test_saying_english_continues_in_english(caller: Caller) -> None:
     caller.call()
     caller.say("English")
     assert caller.languages_heard() == {"en-US"}
-    assert "call 9 1 1" in caller.heard_text()
+    assert "To report abuse or an assault, press 1." in caller.heard_text()
     assert caller.gather().attrib["language"] == "en-US"
+
+
+def test_a_wrong_key_repeats_only_the_menus_options(caller: Caller) -> None:
+    caller.call()
+    caller.press("1")
+    first = caller.heard()
+    assert "You can press a key at any time, or say in a few words why you are calling." in first
+    caller.press("7")
+    assert caller.heard() == ["Sorry, that is not an option.", first[0]]  # the options, nothing more
+    caller.press("4")
+    caller.silence()
+    assert caller.heard()[0] == "Sorry, I did not hear your choice."
+    assert caller.heard()[1].startswith("For separation from a child")
+    assert len(caller.heard()) == 2  # neither the invitation nor "press star" again
+
+
+def test_star_repeats_the_whole_menu(caller: Caller) -> None:
+    caller.call()
+    caller.press("1")
+    first = caller.heard()
+    caller.press("*")
+    assert caller.heard() == first
 
 
 def test_wrong_key_at_the_language_menu_says_so_in_both_languages(caller: Caller) -> None:
@@ -69,7 +91,7 @@ def test_star_repeats_a_menu_without_counting_a_try(app: Flask, caller: Caller) 
     caller.press("1")
     for _ in range(4):
         caller.press("*")
-        assert "If you are in detention now, press 1." in caller.heard_text()
+        assert "To report abuse or an assault, press 1." in caller.heard_text()
     assert the_call(app, caller).attempts == 0
 
 
@@ -91,7 +113,6 @@ def test_a_language_without_operators_continues_in_it_flagged_for_an_interpreter
     caller.press("1")  # Português
     assert caller.languages_heard() == {"pt-BR"}
     assert caller.gather().attrib["language"] == "pt-BR"
-    caller.press("1")
     caller.press("1")
     caller.enqueue()
     assert the_call(app, caller).needs_interpreter == "pt"
@@ -152,14 +173,18 @@ def test_no_choice_three_times_takes_an_operator_never_a_hang_up(app: Flask, cal
 def test_caller_type_by_key(app: Flask, caller: Caller) -> None:
     caller.call()
     caller.press("1")
+    caller.press("4")  # anything else
+    caller.press("3")  # a lawyer
+    assert "If you are an attorney or accredited representative, press 3." in caller.heard_text()
     caller.press("3")
-    assert "To report sexual or physical assault or abuse, press 1." in caller.heard_text()
     assert the_call(app, caller).caller_type == "attorney"
 
 
 def test_caller_type_by_words(app: Flask, caller: Caller) -> None:
     caller.call()
     caller.press("2")
+    caller.press("4")
+    caller.press("6")
     caller.say("llamo por mi esposo que está detenido")
     assert the_call(app, caller).caller_type == "about_detained"
 
@@ -167,6 +192,8 @@ def test_caller_type_by_words(app: Flask, caller: Caller) -> None:
 def test_caller_type_wrong_key_then_silence_goes_to_an_operator(app: Flask, caller: Caller) -> None:
     caller.call()
     caller.press("1")
+    caller.press("4")
+    caller.press("6")
     caller.press("8")
     assert "Sorry, that is not an option." in caller.heard()
     caller.silence()
@@ -179,40 +206,56 @@ def test_caller_type_wrong_key_then_silence_goes_to_an_operator(app: Flask, call
 
 
 def test_every_subject_key_is_recorded_with_its_priority(app_at, database_dir) -> None:  # type: ignore[no-untyped-def]
-    expected = {
-        "1": ("assault", 1),
-        "2": ("trafficking_or_crime", 1),
-        "3": ("mental_health", 1),
-        "4": ("family_separation", 2),
-        "5": ("detention_conditions", 2),
-        "6": ("legal_access", 2),
-        "9": ("other", 2),
+    expected = {  # the keys after the language; a person in detention where asked (1)
+        ("1",): ("assault", 1),
+        ("2",): ("trafficking_or_crime", 1),
+        ("3",): ("mental_health", 1),
+        ("4", "1", "1"): ("family_separation", 2),
+        ("4", "2", "1"): ("detention_conditions", 2),
+        ("4", "3", "1"): ("legal_access", 2),
+        ("4", "6", "1"): ("other", 2),
+        ("4", "6", "4"): ("other", 3),
     }
     app = app_at("2026-11-30T10:00:00-05:00")
-    for number, (key, (subject, priority)) in enumerate(expected.items()):
+    for number, (keys, (subject, priority)) in enumerate(expected.items()):
         caller = Caller(app.test_client(), call_sid=f"CA{number:032d}")
         caller.call()
         caller.press("1")
-        caller.press("1")  # detained
-        caller.press(key)
+        for key in keys:
+            caller.press(key)
         caller.enqueue()
         call = the_call(app, caller)
         assert (call.subject, call.subject_source, call.priority) == (subject, "keypad", priority)
 
 
-def test_urgent_report_goes_straight_to_an_operator(caller: Caller) -> None:
+def test_urgent_report_goes_straight_to_an_operator(app: Flask, caller: Caller) -> None:
     caller.call()
     caller.press("2")
-    caller.press("2")
-    caller.press("1")
+    caller.press("1")  # one key after the language
     assert caller.verbs() == ["Say", "Enqueue"]
-    assert caller.heard() == ["Por favor, espere. El próximo operador disponible atenderá su llamada."]
+    assert caller.heard() == ["Por favor, espere a un operador."]
+    call = the_call(app, caller)
+    assert (call.subject, call.priority, call.caller_type) == ("assault", 1, None)  # first in line
+
+
+def test_an_urgent_caller_goes_ahead_of_those_already_waiting(app: Flask) -> None:
+    waiting = Caller(app.test_client(), call_sid="CA" + "a" * 32)
+    waiting.call()
+    for key in ("1", "4", "2", "1"):  # problems in detention, a person in detention
+        waiting.press(key)
+    urgent = Caller(app.test_client(), call_sid="CA" + "b" * 32)
+    urgent.call()
+    urgent.press("1")
+    urgent.press("3")  # a mental health crisis
+    urgent.wait_in_queue()
+    assert "You are number 1 in line." in urgent.heard_text()
+    waiting.wait_in_queue(position=2)
+    assert "You are number 2 in line." in waiting.heard_text()
 
 
 def test_subject_said_in_spanish_is_classified(app: Flask, caller: Caller) -> None:
     caller.call()
     caller.press("2")
-    caller.press("1")
     caller.say("me golpearon", confidence="0.95")
     caller.enqueue()
     call = the_call(app, caller)
@@ -225,10 +268,10 @@ def test_subject_said_in_spanish_is_classified(app: Flask, caller: Caller) -> No
 def test_unsure_subject_is_confirmed_by_keypad(app: Flask, caller: Caller) -> None:
     caller.call()
     caller.press("1")
-    caller.press("2")
     caller.say("they took my daughter from me", confidence="0.35")
     assert "I understood that you are calling about separation from a child" in caller.heard_text()
     caller.press("1")
+    caller.press("2")  # calling about someone in detention: asked, as the subject is not urgent
     caller.enqueue()
     call = the_call(app, caller)
     assert call.subject == "family_separation"
@@ -237,10 +280,9 @@ def test_unsure_subject_is_confirmed_by_keypad(app: Flask, caller: Caller) -> No
 def test_unsure_subject_declined_returns_to_the_list(caller: Caller) -> None:
     caller.call()
     caller.press("1")
-    caller.press("2")
     caller.say("they took my daughter from me", confidence="0.35")
     caller.press("2")
-    assert "To report sexual or physical assault or abuse, press 1." in caller.heard_text()
+    assert "To report abuse or an assault, press 1." in caller.heard_text()
 
 
 def test_words_that_match_no_subject_are_asked_again_and_kept(app: Flask, caller: Caller) -> None:
@@ -255,7 +297,6 @@ def test_words_that_match_no_subject_are_asked_again_and_kept(app: Flask, caller
 def test_subject_timeline_redacts_speech(app: Flask, caller: Caller) -> None:
     caller.call()
     caller.press("1")
-    caller.press("1")
     caller.say("a guard hit me")
     logged = [e.value for e in events(app, caller)]
     assert "[speech, 4 words, confidence 0.92]" in logged  # the recogniser's confidence is kept too
@@ -268,8 +309,9 @@ def test_subject_timeline_redacts_speech(app: Flask, caller: Caller) -> None:
 def test_a_number_is_read_back_digit_by_digit_and_kept_encrypted(app: Flask, caller: Caller) -> None:
     caller.call()
     caller.press("1")
+    caller.press("4")  # anything else
+    caller.press("4")
     caller.press("1")  # detained
-    caller.press("7")
     assert "enter it on your keypad, then press the pound key" in caller.heard_text()
     assert caller.gather().attrib["finishOnKey"] == "#"
     caller.press("123456789#")
@@ -288,8 +330,9 @@ def test_a_number_is_read_back_digit_by_digit_and_kept_encrypted(app: Flask, cal
 def test_eight_digit_a_number_gets_its_leading_zero(app: Flask, caller: Caller) -> None:
     caller.call()
     caller.press("2")
+    caller.press("4")  # anything else
+    caller.press("4")
     caller.press("1")
-    caller.press("7")
     caller.press("12345678")
     assert "Usted marcó 0, 1, 2, 3, 4, 5, 6, 7, 8." in caller.heard_text()
 
@@ -297,8 +340,9 @@ def test_eight_digit_a_number_gets_its_leading_zero(app: Flask, caller: Caller) 
 def test_wrong_length_a_number_is_asked_again_clearly(caller: Caller) -> None:
     caller.call()
     caller.press("1")
+    caller.press("4")  # anything else
+    caller.press("4")
     caller.press("1")
-    caller.press("7")
     caller.press("12345")
     assert "That number had 5 digits. An A-number has 9 digits." in caller.heard_text()
     caller.press("0123456789")
@@ -310,8 +354,9 @@ def test_wrong_length_a_number_is_asked_again_clearly(caller: Caller) -> None:
 def test_a_number_re_entered_after_a_wrong_read_back(app: Flask, caller: Caller) -> None:
     caller.call()
     caller.press("1")
+    caller.press("4")  # anything else
+    caller.press("4")
     caller.press("1")
-    caller.press("7")
     caller.press("111111111")
     caller.press("2")
     caller.press("222222222")
@@ -322,8 +367,9 @@ def test_a_number_re_entered_after_a_wrong_read_back(app: Flask, caller: Caller)
 def test_a_number_can_be_skipped_and_third_parties_hear_the_g28_notice(app: Flask, caller: Caller) -> None:
     caller.call()
     caller.press("1")
+    caller.press("4")  # anything else
+    caller.press("4")
     caller.press("2")  # calling about someone detained
-    caller.press("7")
     caller.press("*")
     assert (
         "Form G-28, which shows that a lawyer or accredited representative represents them"
@@ -337,8 +383,9 @@ def test_a_number_can_be_skipped_and_third_parties_hear_the_g28_notice(app: Flas
 def test_a_number_said_aloud(app: Flask, caller: Caller) -> None:
     caller.call()
     caller.press("2")
+    caller.press("4")  # anything else
+    caller.press("4")
     caller.press("1")
-    caller.press("7")
     caller.say("cero uno dos tres cuatro cinco seis siete ocho")
     assert "Usted marcó 0, 1, 2, 3, 4, 5, 6, 7, 8." in caller.heard_text()
 
@@ -349,8 +396,9 @@ def test_a_number_said_aloud(app: Flask, caller: Caller) -> None:
 def test_case_review_explains_then_gives_the_field_office_by_state(app: Flask, caller: Caller) -> None:
     caller.call()
     caller.press("1")
+    caller.press("4")  # anything else
+    caller.press("5")
     caller.press("3")
-    caller.press("8")
     assert "first contact your local ERO field office" in caller.heard_text()
     assert "ice dot gov, slash, I C E case review" in caller.heard_text()
     caller.press("42#")  # G A, which is also I A
@@ -371,8 +419,9 @@ def test_case_review_explains_then_gives_the_field_office_by_state(app: Flask, c
 def test_california_by_state_hears_every_office_that_covers_it(caller: Caller) -> None:
     caller.call()
     caller.press("1")
+    caller.press("4")  # anything else
+    caller.press("5")
     caller.press("4")
-    caller.press("8")
     caller.press("22#")
     heard = caller.heard_text()
     assert "California is served by more than one field office." in heard
@@ -383,8 +432,9 @@ def test_california_by_state_hears_every_office_that_covers_it(caller: Caller) -
 def test_zip_code_finds_the_county_office(caller: Caller) -> None:
     caller.call()
     caller.press("2")
+    caller.press("4")  # anything else
+    caller.press("5")
     caller.press("2")
-    caller.press("8")
     caller.press("92101#")
     assert "La oficina local de San Diego" in caller.heard_text()
 
@@ -392,8 +442,9 @@ def test_zip_code_finds_the_county_office(caller: Caller) -> None:
 def test_ambiguous_keypad_state_asks_which_one(caller: Caller) -> None:
     caller.call()
     caller.press("1")
+    caller.press("4")  # anything else
+    caller.press("5")
     caller.press("4")
-    caller.press("8")
     caller.press("62#")  # M A or N C
     assert "For Massachusetts, press 1." in caller.heard_text()
     assert "For North Carolina, press 2." in caller.heard_text()
@@ -404,8 +455,9 @@ def test_ambiguous_keypad_state_asks_which_one(caller: Caller) -> None:
 def test_state_said_aloud_and_then_an_operator(caller: Caller) -> None:
     caller.call()
     caller.press("2")
+    caller.press("4")  # anything else
+    caller.press("5")
     caller.press("2")
-    caller.press("8")
     caller.say("Nueva York")
     assert "La oficina local de Nueva York" in caller.heard_text()
     caller.press("1")
@@ -415,8 +467,9 @@ def test_state_said_aloud_and_then_an_operator(caller: Caller) -> None:
 def test_unknown_state_is_asked_again(caller: Caller) -> None:
     caller.call()
     caller.press("1")
+    caller.press("4")  # anything else
+    caller.press("5")
     caller.press("4")
-    caller.press("8")
     caller.press("11#")
     assert "Sorry, I could not find that state or ZIP code." in caller.heard_text()
     caller.press("99999#")
@@ -428,8 +481,9 @@ def test_unknown_state_is_asked_again(caller: Caller) -> None:
 def test_star_after_the_offices_repeats_the_numbers_themselves(caller: Caller) -> None:
     caller.call()
     caller.press("1")
+    caller.press("4")  # anything else
+    caller.press("5")
     caller.press("3")
-    caller.press("8")
     caller.press("30303#")  # an Atlanta ZIP code
     caller.press("*")
     assert "The Atlanta field office: 4, 0, 4. 8, 9, 3. 1, 2, 9, 0." in caller.heard_text()
@@ -439,8 +493,9 @@ def test_star_after_the_offices_repeats_the_numbers_themselves(caller: Caller) -
 def test_someone_asking_for_anothers_case_review_hears_the_g28_rule_too(app: Flask, caller: Caller) -> None:
     caller.call()
     caller.press("1")
+    caller.press("4")  # anything else
+    caller.press("5")  # case review
     caller.press("2")  # about someone in detention
-    caller.press("8")  # case review
     assert (
         "Form G-28, which shows that a lawyer or accredited representative represents them"
         in caller.heard_text()
@@ -451,6 +506,7 @@ def test_someone_asking_for_anothers_case_review_hears_the_g28_rule_too(app: Fla
 def test_a_detained_caller_asking_for_a_review_is_not_told_the_third_party_rule(caller: Caller) -> None:
     caller.call()
     caller.press("1")
+    caller.press("4")  # anything else
+    caller.press("5")
     caller.press("1")
-    caller.press("8")
     assert "Form G-28" not in caller.heard_text()

@@ -69,9 +69,11 @@ def test_every_language_of_the_voice_table_can_be_chosen() -> None:
 @pytest.mark.parametrize("language", sorted(KEYS_TO_CHOOSE))
 def test_open_line_journey_in_every_language(app: Flask, caller: Caller, language: str) -> None:
     choose(app, caller, language)
-    caller.press("2")  # calling about someone in detention
+    caller.press("4")  # anything else
     check_in_language(app, caller, language)
-    caller.press("7")  # basic case information
+    caller.press("4")  # basic case information
+    check_in_language(app, caller, language)
+    caller.press("2")  # calling about someone in detention
     check_in_language(app, caller, language)
     caller.press("12345")  # too short
     check_in_language(app, caller, language)
@@ -89,8 +91,9 @@ def test_closed_line_journey_in_every_language(caller_at: Callable[..., Caller],
     caller = caller_at("2026-11-26T21:00:00-05:00")  # Thanksgiving night
     app = caller.client.application
     choose(app, caller, language)
-    caller.press("1")
-    caller.press("8")  # case review, then the field office
+    caller.press("4")  # anything else
+    caller.press("5")  # case review
+    caller.press("1")  # in detention; then the field office
     check_in_language(app, caller, language)
     caller.press("62#")  # Massachusetts or North Carolina
     check_in_language(app, caller, language)
@@ -115,7 +118,6 @@ def test_closed_message_names_the_day_in_the_callers_language(caller_at: Callabl
         caller.call_sid = f"CA{number:032d}"
         choose(caller.client.application, caller, language)
         caller.press("1")
-        caller.press("1")
         assert day in caller.heard_text(), (language, caller.heard_text())
         assert "Monday" not in caller.heard_text()
 
@@ -124,7 +126,6 @@ def test_haitian_creole_plays_the_date_in_its_own_words(caller_at: Callable[...,
     caller = caller_at("2026-11-28T10:00:00-05:00")
     app = caller.client.application
     choose(app, caller, "ht")
-    caller.press("1")
     caller.press("1")
     audio = app.extensions["ivr.line"].audio
     plays = [element.text for element in caller.twiml.iter("Play")]  # type: ignore[union-attr]
@@ -139,7 +140,6 @@ def test_needs_interpreter_flag_names_the_language(app: Flask, caller: Caller) -
 
     choose(app, caller, "vi")
     caller.press("1")
-    caller.press("1")
     caller.enqueue()
     with app.extensions["ivr.db"]() as session:
         entry = session.scalar(select(QueueEntry))
@@ -152,7 +152,6 @@ def test_english_and_spanish_callers_wait_for_their_own_operators(app: Flask, ca
     from ivr.models import QueueEntry
 
     choose(app, caller, "es")
-    caller.press("1")
     caller.press("1")
     with app.extensions["ivr.db"]() as session:
         entry = session.scalar(select(QueueEntry))

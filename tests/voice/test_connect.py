@@ -37,7 +37,6 @@ def test_a_caller_moved_to_a_connection_that_is_gone_goes_back_in_line(caller: C
     caller.call()
     caller.press("1")
     caller.press("1")
-    caller.press("1")
     assert caller.verbs()[-1] == "Enqueue"
     back = caller._answer("/voice/connect/caller?connection=999")
     assert back.find("Enqueue") is not None

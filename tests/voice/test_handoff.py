@@ -25,8 +25,7 @@ STILL_IN_LINE = "You are still in line. Please stay on the line."
 def report_assault(caller: Caller, language: str = "1") -> None:
     caller.call()
     caller.press(language)
-    caller.press("1")
-    caller.press("1")
+    caller.press("1")  # abuse or an assault: the first option after the language
 
 
 def count(app: Flask, model: type) -> int:
@@ -166,8 +165,9 @@ def test_queue_entry_is_real_with_priority_and_position(app: Flask) -> None:
     general = Caller(app.test_client(), call_sid="CA" + "a" * 32)
     general.call()
     general.press("1")
+    general.press("4")  # anything else
+    general.press("6")  # another question
     general.press("4")  # anyone else
-    general.press("9")  # general inquiry
     urgent = Caller(app.test_client(), call_sid="CA" + "b" * 32)
     report_assault(urgent)
     general.wait_in_queue()
@@ -190,7 +190,18 @@ def test_enqueue_sets_an_explicit_max_size_and_a_wait_loop(caller: Caller) -> No
     caller.wait_in_queue()
     gather = caller.gather()
     assert gather.attrib["numDigits"] == "1"
-    assert [child.tag for child in gather] == ["Say", "Say", "Play"]  # music, never dead air
+    # The safety notice and the route outside first, then the place in line, then music (no dead air).
+    assert [child.tag for child in gather] == ["Say", "Say", "Say", "Say", "Play"]
+    assert caller.heard()[0].startswith("If you or someone else is in danger right now")
+
+
+def test_the_safety_notice_is_said_on_the_first_hold_loop_only(caller: Caller) -> None:
+    report_assault(caller)
+    assert "in danger right now" not in caller.heard_text()  # not on the way: the caller is in line first
+    caller.wait_in_queue()
+    assert "in danger right now" in caller.heard_text()
+    caller.wait_in_queue()
+    assert "in danger right now" not in caller.heard_text()
 
 
 def test_estimated_wait_comes_from_recently_answered_callers(app: Flask) -> None:
@@ -284,7 +295,7 @@ def test_full_queue_apologises_and_takes_a_message(caller: Caller) -> None:
 
 @pytest.mark.parametrize(
     ("presses", "outcome"),
-    [([], "abandoned_in_menu"), (["1", "1"], "abandoned_in_menu"), (["1", "1", "1"], "abandoned_in_queue")],
+    [([], "abandoned_in_menu"), (["1"], "abandoned_in_menu"), (["1", "1"], "abandoned_in_queue")],
 )
 def test_hang_ups_are_recorded_as_what_they_are(
     app: Flask, caller: Caller, presses: list[str], outcome: str
@@ -394,7 +405,8 @@ def test_between_intervals_a_waiting_caller_hears_only_a_better_place(app: Flask
     general.call()
     general.press("1")
     general.press("4")
-    general.press("9")
+    general.press("6")
+    general.press("4")
     urgent = Caller(app.test_client(), call_sid="CA" + "f" * 32)
     report_assault(urgent)
     general.wait_in_queue(queue_time=5)
@@ -462,7 +474,6 @@ def test_between_announcements_the_caller_hears_they_are_still_in_line_and_music
 ) -> None:
     caller.call()
     caller.press("2")
-    caller.press("1")
     caller.press("1")
     caller.wait_in_queue()
     assert "Usted es el número 1 en la fila." in caller.heard_text()
