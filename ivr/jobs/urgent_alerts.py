@@ -17,7 +17,8 @@ from ivr.jobs.on_call import load_supervisors
 from ivr.jobs.outcome import Done
 from ivr.models import AlertChannel, AlertKind, RunResult, Voicemail
 
-VOICEMAIL_PAGE = "/console/voicemails/{id}"  # the console's page of one voicemail
+# A voicemail in the console's list, where an operator or supervisor claims it to listen.
+VOICEMAIL_PAGE = "/console/voicemails#voicemail-{id}"
 
 
 def run(context: Context) -> Done:
