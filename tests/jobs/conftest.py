@@ -43,7 +43,7 @@ class Mailbox:
 
     @staticmethod
     def text(message: EmailMessage) -> str:
-        return str(message.get_content())
+        return str(message.get_content()).replace("\r\n", "\n")
 
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address in m["X-Rcpt-To"]]
