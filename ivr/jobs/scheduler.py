@@ -25,6 +25,8 @@ def serve(app: Flask) -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     settings = app.config["IVR"]
+    # APScheduler says "Running job" at INFO on every tick; the runner logs each run that happens.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
     prepare(app)
     scheduler = BlockingScheduler(timezone=UTC)
     for job in JOBS:
