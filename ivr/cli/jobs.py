@@ -18,9 +18,19 @@ from ivr.models import JobLease, JobRun, RunResult
 @with_appcontext
 def scheduler_command() -> None:
     """Run the background jobs until stopped: start exactly one, never inside the web server."""
+    from ivr.jobs.on_call import OnCallError, load_supervisors
     from ivr.jobs.scheduler import serve
 
-    serve(current_app._get_current_object())  # type: ignore[attr-defined]  # the app, not its proxy
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app, not its proxy
+    # Read now, so a mistake in who is alerted stops the start, not the first urgent voicemail.
+    path = app.config["IVR"].jobs.on_call_path
+    try:
+        supervisors = load_supervisors(path)
+    except OnCallError as error:
+        raise click.ClickException(str(error)) from None
+    if supervisors.on_call is None and not supervisors.rota:
+        click.echo(f"Warning: nobody is on call in {path}: urgent voicemails will wait, shown on the board.")
+    serve(app)
 
 
 @click.group("jobs", cls=AppGroup)

@@ -80,3 +80,15 @@ def test_the_shipped_on_call_file_is_valid_and_names_nobody() -> None:
     shipped = Path(__file__).resolve().parents[2] / "schedules" / "on_call.toml"
     supervisors = load_supervisors(shipped)
     assert supervisors.emails == () and supervisors.on_call is None
+
+
+def test_the_scheduler_will_not_start_with_a_broken_on_call_file(
+    jobs_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    from ivr.cli.jobs import scheduler_command
+
+    path = tmp_path / "broken.toml"
+    path.write_text('[on_call]\nsms = "call me"\n', encoding="utf-8")
+    result = jobs_app(IVR_ON_CALL=str(path)).test_cli_runner().invoke(scheduler_command, [])
+    assert result.exit_code == 1
+    assert f"Error: {path}, line 1: [on_call]: sms = 'call me' is not a phone number" in result.output
