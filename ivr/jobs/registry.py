@@ -9,7 +9,16 @@ from typing import Any
 
 from ivr.clock import EASTERN
 from ivr.config import Settings
-from ivr.jobs import calendar_check, daily_summary, retention, service_levels, stale_calls, urgent_alerts
+from ivr.desk.desk import SWEEP_SECONDS
+from ivr.jobs import (
+    calendar_check,
+    daily_summary,
+    desk_review,
+    retention,
+    service_levels,
+    stale_calls,
+    urgent_alerts,
+)
 from ivr.jobs.context import Context
 from ivr.jobs.outcome import Done
 
@@ -80,9 +89,15 @@ JOBS: tuple[Job, ...] = (
     ),
     Job(
         "stale_calls",
-        "Close calls whose end Twilio never reported; review the desk's lost connections",
+        "Close calls whose end Twilio never reported (asking Twilio first)",
         stale_calls.run,
         _seconds(60),
+    ),
+    Job(
+        "desk_review",
+        "Free operators whose wrap-up ran out; give up offers whose callbacks were lost",
+        desk_review.run,
+        _seconds(SWEEP_SECONDS),
     ),
     Job(
         "retention",

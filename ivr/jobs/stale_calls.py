@@ -3,8 +3,8 @@
 A call still open IVR_STALE_CALL_MINUTES after it began is asked about at Twilio first, where the
 line has an account: one Twilio says is still in progress is left alone; otherwise it is closed with
 Twilio's final status if known, its outcome "unknown" unless one was already recorded, and its
-queue entry closed, so it no longer makes later callers "number 2". The desk's review then gives up
-the operators' offers whose callbacks were lost.
+queue entry closed, so it no longer makes later callers "number 2". (The operators' side of lost
+callbacks is the desk review's job: ivr/jobs/desk_review.py.)
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from datetime import timedelta
 from sqlalchemy import insert, select, update
 
 from ivr.db import session_scope
-from ivr.desk.desk import Desk
 from ivr.desk.twilio_rest import describe
 from ivr.jobs.context import Context
 from ivr.jobs.outcome import Done
@@ -81,10 +80,6 @@ def run(context: Context) -> Done:
                 .values(left_at=now, result=QUEUE_RESULT)
             )
         closed += 1
-    desk: Desk = context.app.extensions["ivr.desk"]
-    if context.twilio_http is not None:
-        desk.use_http_client(context.twilio_http)
-    desk.review(now)
     return Done(RunResult.OK, f"{closed} stale call(s) closed; {live} still in progress at Twilio")
 
 

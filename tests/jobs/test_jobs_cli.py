@@ -23,6 +23,7 @@ def test_a_job_run_by_hand_shows_in_the_list_with_its_result(jobs_app: Callable[
         "urgent_alerts",
         "service_levels",
         "stale_calls",
+        "desk_review",
         "retention",
         "daily_summary",
         "calendar_check",
@@ -31,7 +32,7 @@ def test_a_job_run_by_hand_shows_in_the_list_with_its_result(jobs_app: Callable[
     assert "(daily at 03:00 Eastern)\n  next: " in retention
     assert "UTC\n  last: " in retention and ", ok: 0 call(s)" in retention
     assert "urgent_alerts" in listed and "(every 30 s)\n  next: " in listed
-    assert listed.count("last: never run") == 5
+    assert listed.count("last: never run") == 6
 
 
 def test_an_unknown_job_is_named_with_the_jobs_there_are(jobs_app: Callable[..., Flask]) -> None:
