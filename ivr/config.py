@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, time
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -18,6 +18,82 @@ DEVELOPMENT_TWILIO_API_URL = "http://127.0.0.1:5099"
 
 class ConfigError(RuntimeError):
     """A setting is missing or wrong; the message names the setting and the fix."""
+
+
+# --- The background jobs (ivr/jobs): alerts, service levels, stale calls, retention, summary ---------
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """What the scheduler's jobs need: where to send mail and SMS from, and each job's limits."""
+
+    on_call_path: Path = PROJECT_ROOT / "schedules" / "on_call.toml"  # IVR_ON_CALL: who is alerted
+    smtp_host: str = ""  # IVR_SMTP_HOST; empty: no email can be sent (alerts wait, and the board says so)
+    smtp_port: int = 25  # IVR_SMTP_PORT
+    smtp_user: str = ""  # IVR_SMTP_USER, IVR_SMTP_PASSWORD: sign in to the mail server if set
+    smtp_password: str = ""
+    smtp_starttls: bool = False  # IVR_SMTP_STARTTLS=1: upgrade the connection before signing in
+    mail_from: str = "dril-ivr@localhost"  # IVR_MAIL_FROM
+    sms_from: str = ""  # IVR_SMS_FROM: the number alerts are texted from (default: IVR_CALLER_ID)
+    alert_poll_seconds: int = 30  # IVR_ALERT_POLL_SECONDS: how soon an urgent voicemail is noticed
+    alert_failing_after: int = 3  # IVR_ALERT_FAILING_AFTER: failed sends before the board shows it
+    stale_call_minutes: int = 120  # IVR_STALE_CALL_MINUTES: a call with no reported end is closed
+    retention_days: int = 365  # IVR_RETENTION_DAYS: personal data and recordings older are deleted
+    # IVR_VOICEMAIL_TARGET_HOURS, e.g. "1=2,2=8,3=16": business hours to handle a voicemail, by priority.
+    voicemail_target_hours: tuple[tuple[int, float], ...] = ((1, 2.0), (2, 8.0), (3, 16.0))
+    daily_summary_at: time = time(7, 0)  # IVR_DAILY_SUMMARY_AT, in the line's time zone
+
+
+def _job_settings(environ: dict[str, str]) -> JobSettings:
+    """Read the jobs' settings, each error naming the variable and the fix."""
+    targets: list[tuple[int, float]] = []
+    raw_targets = environ.get("IVR_VOICEMAIL_TARGET_HOURS", "1=2,2=8,3=16")
+    for part in raw_targets.split(","):
+        priority, _, hours = part.partition("=")
+        try:
+            targets.append((int(priority), float(hours)))
+        except ValueError:
+            raise ConfigError(
+                f"IVR_VOICEMAIL_TARGET_HOURS={raw_targets!r}: {part.strip()!r} is not priority=hours. "
+                "Write e.g. IVR_VOICEMAIL_TARGET_HOURS=1=2,2=8,3=16 (business hours per priority)."
+            ) from None
+    raw_at = environ.get("IVR_DAILY_SUMMARY_AT", "07:00")
+    try:
+        summary_at = time.fromisoformat(raw_at)
+    except ValueError:
+        raise ConfigError(f"IVR_DAILY_SUMMARY_AT={raw_at!r} must be a time such as 07:00.") from None
+    numbers = {
+        name: _int(environ, name, default)
+        for name, default in (
+            ("IVR_SMTP_PORT", 25),
+            ("IVR_ALERT_POLL_SECONDS", 30),
+            ("IVR_ALERT_FAILING_AFTER", 3),
+            ("IVR_STALE_CALL_MINUTES", 120),
+            ("IVR_RETENTION_DAYS", 365),
+        )
+    }
+    for name, value in numbers.items():
+        if value < 1:
+            raise ConfigError(f"{name}={value} must be 1 or more.")
+    return JobSettings(
+        on_call_path=Path(environ.get("IVR_ON_CALL", PROJECT_ROOT / "schedules" / "on_call.toml")),
+        smtp_host=environ.get("IVR_SMTP_HOST", ""),
+        smtp_port=numbers["IVR_SMTP_PORT"],
+        smtp_user=environ.get("IVR_SMTP_USER", ""),
+        smtp_password=environ.get("IVR_SMTP_PASSWORD", ""),
+        smtp_starttls=environ.get("IVR_SMTP_STARTTLS", "") in ("1", "true", "yes"),
+        mail_from=environ.get("IVR_MAIL_FROM", "dril-ivr@localhost"),
+        sms_from=environ.get("IVR_SMS_FROM", ""),
+        alert_poll_seconds=numbers["IVR_ALERT_POLL_SECONDS"],
+        alert_failing_after=numbers["IVR_ALERT_FAILING_AFTER"],
+        stale_call_minutes=numbers["IVR_STALE_CALL_MINUTES"],
+        retention_days=numbers["IVR_RETENTION_DAYS"],
+        voicemail_target_hours=tuple(sorted(targets)),
+        daily_summary_at=summary_at,
+    )
+
+
+# --- The line's settings ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -57,6 +133,8 @@ class Settings:
     twilio_twiml_app_sid: str
     twilio_timeout_seconds: int
     twilio_api_url: str
+    # The scheduler's jobs (ivr/jobs): one block, read by `_job_settings`.
+    jobs: JobSettings = field(default_factory=lambda: JobSettings())
 
     def as_flask_config(self) -> dict[str, object]:
         return {"SECRET_KEY": self.secret_key, "TESTING": self.env == "testing", "IVR": self}
@@ -229,4 +307,5 @@ def load_settings(environ: dict[str, str] | None = None, instance_path: Path | N
         twilio_twiml_app_sid=environ.get("TWILIO_TWIML_APP_SID", ""),
         twilio_timeout_seconds=_int(environ, "IVR_TWILIO_TIMEOUT", 5),
         twilio_api_url=twilio_api_url,
+        jobs=_job_settings(environ),
     )

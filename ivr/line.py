@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 
 from flask import Flask, current_app
@@ -99,6 +100,46 @@ class Line:
         for short_day in self.schedule.short_days:
             names.add(short_day.translations.get(language, short_day.reason))
         return names
+
+    def closure_problems(self, today: date) -> list[str]:
+        return closure_problems(self.schedule, self.audio, today)
+
+
+def closure_problems(schedule: Schedule, audio: AudioBook, today: date) -> list[str]:
+    """Closures and short days from `today` on whose reason some caller would not hear in their
+    language: a missing `reason_<language>`, or a played language's audio of it not yet made.
+
+    `check-hours` refuses the file while any is left; the calendar-check job warns of them.
+    """
+    voices = audio.phrasebook.voices
+    problems = []
+    entries = [
+        (c.first_day, c.last_day, "[[closure]]", c.reason, c.translations, c.line) for c in schedule.closures
+    ]
+    entries += [
+        (d.day, d.day, "[[short_day]]", d.reason, d.translations, d.line) for d in schedule.short_days
+    ]
+    for first_day, last_day, kind, reason, translations, line in entries:
+        if last_day < today:
+            continue  # nobody will hear it again
+        where = f"{schedule.path}, line {line}" if line else str(schedule.path)
+        for language, voice in voices.items():
+            if language == "en":
+                continue
+            if language not in translations:
+                problems.append(
+                    f"{where}: the {kind} of {first_day} ({reason!r}) has no reason_{language}: "
+                    f'callers in {voice.name} would hear it in English. Add reason_{language} = "...".'
+                )
+            elif voice.plays_audio:
+                file = audio.word_file(language, translations[language])
+                if not (audio.root / file).exists():
+                    problems.append(
+                        f"{where}: the {kind} of {first_day} has no {voice.name} audio of "
+                        f"{translations[language]!r} ({audio.root / file}). Run `flask --app app ivr "
+                        "prompts build`, or put a recording of it there."
+                    )
+    return problems
 
 
 def init_app(app: Flask) -> None:

@@ -12,6 +12,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ivr.clock import line_now
+from ivr.line import closure_problems
+from ivr.prompts.audio import AudioBook
+from ivr.prompts.phrasebook import Phrasebook
 from ivr.rules.data_files import ScheduleError
 from ivr.rules.hours import WEEKDAYS, Change, LineStatus, Schedule
 from ivr.rules.outside_routes import OutsideRouteError, load_outside_routes
@@ -87,6 +90,14 @@ def hours_check_command() -> None:
     """Validate the hours file and summarise it."""
     path = current_app.config["IVR"].schedule_path
     schedule = _load(path)
+    # A closure's reason is said to each caller in their language: refused until it can be.
+    unspoken = closures_unspoken(schedule)
+    if unspoken:
+        for problem in unspoken:
+            click.echo(problem, err=True)
+        raise click.ClickException(
+            f"{len(unspoken)} closure reason(s) cannot yet be said in every caller's language (above)."
+        )
     click.echo(f"OK: {path} is valid.")
     click.echo(f"  Time zone: {schedule.time_zone.key}")
     for weekday, (opens, closes) in sorted(schedule.weekly_hours.items()):
@@ -110,6 +121,14 @@ def hours_check_command() -> None:
     for route in routes.values():
         checked = "verified" if route.verified else "NOT VERIFIED: check it against its source"
         click.echo(f"  {route.name}: {route.phone} ({checked}; source: {route.source})")
+
+
+def closures_unspoken(schedule: Schedule) -> list[str]:
+    """The closures from today on that some caller would not hear in their language."""
+    settings = current_app.config["IVR"]
+    phrasebook = Phrasebook.load(settings.prompt_catalog_path, settings.voices_path, settings.locales_path)
+    today = line_now(settings).astimezone(schedule.time_zone).date()
+    return closure_problems(schedule, AudioBook(phrasebook, settings.audio_path), today)
 
 
 def describe_status(status: LineStatus, zone: ZoneInfo) -> str:

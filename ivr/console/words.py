@@ -55,6 +55,7 @@ OUTCOMES: dict[str, object] = {
     Outcome.ABANDONED_IN_MENU: _l("Hung up in the menus"),
     Outcome.ABANDONED_IN_QUEUE: _l("Hung up while waiting"),
     Outcome.ABANDONED_IN_VOICEMAIL: _l("Hung up while recording"),
+    Outcome.UNKNOWN: _l("Ended without word from Twilio"),
 }
 
 DISPOSITIONS: dict[str, object] = {

@@ -1,13 +1,15 @@
-"""The dashboard's first screen: the operators, their state and since when, their languages."""
+"""The dashboard's first screen: what needs a supervisor now, the operators, their state and languages."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from ivr.auth import role_required
+from ivr.clock import line_now
 from ivr.dashboard import bp
+from ivr.dashboard.attention import attention
 from ivr.db import get_session
 from ivr.models import Operator, Role, User
 from ivr.pages.labels import OPERATOR_STATES, label, language_names
@@ -32,4 +34,6 @@ def home() -> ResponseReturnValue:
         }
         for user, operator in rows
     ]
-    return render_template("dashboard/home.html", operators=operators)
+    settings = current_app.config["IVR"]
+    needs = attention(get_session(), settings, line_now(settings))
+    return render_template("dashboard/home.html", operators=operators, attention=needs)

@@ -91,6 +91,8 @@ class Outcome(StrEnum):
     ABANDONED_IN_MENU = "abandoned_in_menu"
     ABANDONED_IN_QUEUE = "abandoned_in_queue"
     ABANDONED_IN_VOICEMAIL = "abandoned_in_voicemail"
+    # Twilio never reported the end (a lost status callback, an outage): closed by ivr/jobs/stale_calls.py.
+    UNKNOWN = "unknown"
 
 
 RECOGNITION_FLOOR = 0.5  # Twilio's speech confidence below which the words themselves are doubtful

@@ -5,6 +5,7 @@ Every model is imported here, so that `Base.metadata` knows every table wherever
 
 from ivr.models.base import Base
 from ivr.models.calls import Call, CallEvent, FollowUp, QueueEntry, Voicemail, VoicemailStatus
+from ivr.models.jobs import Alert, AlertChannel, AlertKind, JobLease, JobRun, RunResult
 from ivr.models.people import (
     AuditAction,
     AuditEntry,
@@ -19,6 +20,12 @@ from ivr.models.people import (
 )
 
 __all__ = [
+    "Alert",
+    "AlertChannel",
+    "AlertKind",
+    "JobLease",
+    "JobRun",
+    "RunResult",
     "AuditAction",
     "AuditEntry",
     "Base",

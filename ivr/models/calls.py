@@ -63,6 +63,8 @@ class Call(Base):
     final_status: Mapped[str | None] = mapped_column(String(20))
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     used_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the retention job cleared its personal data (ivr/jobs/retention.py); its numbers stay.
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     events: Mapped[list[CallEvent]] = relationship(
         back_populates="call", order_by="CallEvent.id", cascade="all, delete-orphan"
@@ -161,5 +163,7 @@ class Voicemail(Base):
     follow_up: Mapped[str | None] = mapped_column(String(30))  # a FollowUp
     follow_up_notes: Mapped[str | None] = mapped_column(Encrypted)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the retention job deleted its recording, here and at Twilio, and the notes on it.
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     call: Mapped[Call] = relationship(back_populates="voicemails")

@@ -54,6 +54,9 @@ class AuditAction(StrEnum):
     REVEAL_A_NUMBER = "reveal_a_number"
     REVEAL_CALLER_NUMBER = "reveal_caller_number"
     LISTEN_VOICEMAIL = "listen_voicemail"
+    # The retention job (no person): a call's personal data cleared, a recording deleted.
+    PURGE_CALL = "purge_call"
+    PURGE_RECORDING = "purge_recording"
 
 
 class User(Base):

@@ -20,8 +20,10 @@ def test_every_field_of_a_stored_call_is_a_column_but_its_entry_and_arrival() ->
     assert list(CALL_FIELDS) == [name for name in names if name in CALLS.c]
     # What a webhook never reads: the insert writes them (the arrival), or a step does (the answer).
     unread = set(CALLS.columns.keys()) - set(CALL_FIELDS)
+    # purged_at: the retention job's mark (ivr/jobs/retention.py).
     assert unread == {"call_sid", "started_at", "caller_number", "caller_fingerprint", "line_number"} | {
-        "last_response"
+        "last_response",
+        "purged_at",
     }
 
 

@@ -65,6 +65,8 @@ def test_a_web_worker_answers_a_call_without_importing_developer_tools_or_alembi
     # ... and still imported neither the tools themselves nor Alembic.
     assert _within("ivr.devtools", modules) == []
     assert _within("alembic", modules) == []
+    # The jobs run in their own process (`flask ivr scheduler`): a worker holds no scheduler.
+    assert _within("apscheduler", modules) == [] and _within("ivr.jobs", modules) == []
 
 
 def _within(package: str, modules: set[str]) -> list[str]:
