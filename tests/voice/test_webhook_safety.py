@@ -20,7 +20,7 @@ from ivr.config import PROJECT_ROOT, ConfigError, load_settings
 from ivr.journey.machine import State, Turn
 from ivr.models import Call, CallEvent
 from ivr.voice import turns
-from tests.conftest import AUTH_TOKEN, PUBLIC_URL, Caller, Twilio, settings_env, sign, the_call
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, Caller, Twilio, settings_env, sign, the_call
 
 
 def test_unsigned_request_is_refused(app: Flask) -> None:
@@ -51,7 +51,7 @@ def test_signature_is_checked_against_the_public_url_not_the_host_header(app: Fl
 
 def test_a_signature_over_the_url_with_its_default_port_is_accepted(app: Flask) -> None:
     # Twilio may sign https://host:443/... where the console says https://host/...
-    params = {"CallSid": "CA" + "7" * 32, "From": "+15555550123"}
+    params = {"CallSid": "CA" + "7" * 32, "AccountSid": ACCOUNT_SID, "From": "+15555550123"}
     signature = sign(PUBLIC_URL.replace(".org", ".org:443") + "/voice/incoming", params)
     response = app.test_client().post(
         "/voice/incoming", data=params, headers={"X-Twilio-Signature": signature}
