@@ -107,8 +107,9 @@ def _development_secrets(instance_path: Path) -> dict[str, str]:
         "IVR_DATA_KEY": Fernet.generate_key().decode(),
     }
     instance_path.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f"{name}={value}\n" for name, value in made.items()))
-    path.chmod(0o600)
+    # Made 0600 as it is created: never readable by others, not even between a write and a chmod.
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as secrets_file:
+        secrets_file.write("".join(f"{name}={value}\n" for name, value in made.items()))
     print(
         f" * Development secrets generated in {path} (auth token for signed test calls: "
         f"TWILIO_AUTH_TOKEN={made['TWILIO_AUTH_TOKEN']})"
