@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -95,7 +95,7 @@ def call_sid(name: str) -> str:
     return "CA" + hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
 
 
-def sign(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
+def sign(url: str, params: Mapping[str, str], token: str = AUTH_TOKEN) -> str:
     return RequestValidator(token).compute_signature(url, params)
 
 
