@@ -22,7 +22,8 @@ from urllib.parse import urlencode, urlsplit
 from xml.etree import ElementTree
 
 from flask import Flask
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
 from sqlalchemy import select
 from werkzeug.test import EnvironBuilder
@@ -73,10 +74,16 @@ number = st.integers(-(10**20), 10**20).map(str)
 anything = st.one_of(text, st.sampled_from(HOSTILE), number, st.text("0123456789*#", max_size=12))
 
 
+def new_sid(prefix: str) -> st.SearchStrategy[str]:
+    return st.text("0123456789abcdef", min_size=32, max_size=32).map(lambda digits: prefix + digits)
+
+
+NEW_CALL_SID = new_sid("CA")
+
+
 def sid_of(prefix: str, pool: list[str]) -> st.SearchStrategy[str]:
     """A Twilio id: mostly one met before, else a new one, else anything at all."""
-    new = st.text("0123456789abcdef", min_size=32, max_size=32).map(lambda digits: prefix + digits)
-    return st.one_of(st.sampled_from(pool), new, anything)
+    return st.one_of(st.sampled_from(pool), new_sid(prefix), anything)
 
 
 FIELDS: dict[str, st.SearchStrategy[str]] = {
@@ -110,6 +117,7 @@ FIELDS: dict[str, st.SearchStrategy[str]] = {
     "AccountSid": st.one_of(st.just(ACCOUNT_SID), anything),
     "ParentCallSid": sid_of("CA", CALL_SIDS),
 }
+STEP_PATHS = ["/voice/gather", "/voice/voicemail/done", "/voice/queue/result", "/voice/incoming"]
 QUERIES = st.fixed_dictionaries(
     {},
     optional={
@@ -184,10 +192,15 @@ def audience(app: Flask, path: str) -> str:
     return AUDIENCES.get(app.view_functions[endpoint], "caller")
 
 
-def call_is_over(app: Flask, call_sid: str) -> bool:
+def caller_hung_up(app: Flask, call_sid: str) -> bool:
+    """Twilio said the call is over: its status callback, or the queue's result `hangup`."""
     with app.extensions["ivr.db"]() as session:
         call = session.scalar(select(Call).where(Call.call_sid == call_sid))
-        return call is not None and (call.ended_at is not None or call.state == "ended")
+        if call is None:
+            return False
+        return call.ended_at is not None or (
+            call.queue_entry is not None and call.queue_entry.result == "hangup"
+        )
 
 
 def check(app: Flask, request: Posted, heard: Heard) -> None:
@@ -207,7 +220,7 @@ def check(app: Flask, request: Posted, heard: Heard) -> None:
     assert twiml_rules.problems(heard.body, context) == [], what
     if len(ElementTree.fromstring(heard.body)) == 0:
         hung_up = request.params.get("QueueResult") == "hangup"
-        assert hung_up or call_is_over(app, request.params.get("CallSid", "")), "silence: " + what
+        assert hung_up or caller_hung_up(app, request.params.get("CallSid", "")), "silence: " + what
 
 
 @dataclass
@@ -231,13 +244,22 @@ class Line:
         self.sent.append(request)
         if heard.status == 200 and request.path != "/voice/status" and heard.body.startswith("<?xml"):
             self.twiml = ElementTree.fromstring(heard.body)
+            for verb in ("Enqueue", "Record", "Dial"):
+                if self.twiml.find(verb) is not None and currently_in_test_context():
+                    event(f"the caller reached {verb}")  # how deep the calls go: --hypothesis-show-statistics
+
+    def recording(self, seconds: int) -> dict[str, str]:
+        """The call's recording as Twilio reports it: one per call, so a second report is a repeat."""
+        sid = "RE" + self.call_sid[2:]
+        url = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
+        return {"RecordingSid": sid, "RecordingUrl": url, "RecordingDuration": str(seconds)}
 
     def verb(self, name: str) -> ElementTree.Element | None:
         return None if self.twiml is None else self.twiml.find(name)
 
 
 @st.composite
-def moves(draw: st.DrawFn, paths: list[str]) -> list[tuple[str, object]]:
+def moves(draw: st.DrawFn, paths: list[str]) -> tuple[str, list[tuple[str, object]]]:
     """A call: up to 12 moves, each answering the line or attacking it."""
     answer = st.one_of(
         st.tuples(st.just("press"), st.text("0123456789*#", min_size=1, max_size=10)),
@@ -247,15 +269,22 @@ def moves(draw: st.DrawFn, paths: list[str]) -> list[tuple[str, object]]:
         st.tuples(st.just("queue"), FIELDS["QueueResult"]),
         st.tuples(st.just("hang up"), st.none()),
         st.tuples(st.just("replay"), st.integers(0, 20)),
+        # Out of order: a step's request whatever the line last asked, or a recording's report.
+        st.tuples(st.just("out of order"), st.tuples(st.sampled_from(STEP_PATHS), st.integers(-1, 8))),
+        st.tuples(st.just("recording report"), st.integers(0, 400)),
     )
-    call_sid = draw(st.sampled_from(CALL_SIDS))
+    call_sid = draw(st.one_of(st.sampled_from(CALL_SIDS), NEW_CALL_SID))
     attack = st.tuples(st.just("attack"), hostile_request(paths, call_sid))
-    return [("start", call_sid), *draw(st.lists(st.one_of(answer, answer, attack), max_size=12))]
+    # Most calls begin at /incoming; some the line never heard begin (their record was lost).
+    start = [("incoming", call_sid)] if draw(st.integers(0, 4)) else []
+    return call_sid, [*start, *draw(st.lists(st.one_of(answer, answer, attack), max_size=12))]
 
 
 def play(line: Line, move: str, value: object) -> None:
     gather, record, enqueue = line.verb("Gather"), line.verb("Record"), line.verb("Enqueue")
-    if move == "press" and gather is not None:
+    if move == "incoming":
+        line.post("/voice/incoming", {"From": "+15555550123", "To": "+18883514024"})
+    elif move == "press" and gather is not None:
         line.post(gather.attrib["action"].removeprefix(PUBLIC_URL), {"Digits": str(value)})
     elif move == "say" and gather is not None:
         line.post(
@@ -265,14 +294,20 @@ def play(line: Line, move: str, value: object) -> None:
     elif move == "silence" and gather is not None:
         line.post(gather.attrib["action"].removeprefix(PUBLIC_URL), {})
     elif move == "record" and record is not None:
-        sid = "RE" + line.call_sid[2:]  # one recording per call: a second report is a repeat
-        url = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{sid}"
-        recording = {"RecordingSid": sid, "RecordingUrl": url, "RecordingDuration": str(value)}
+        recording = line.recording(int(str(value)))
         line.post(
             record.attrib["recordingStatusCallback"].removeprefix(PUBLIC_URL),
             recording | {"RecordingStatus": "completed"},
         )
         line.post(record.attrib["action"].removeprefix(PUBLIC_URL), recording)
+    elif move == "recording report":
+        line.post(
+            "/voice/voicemail/recording", line.recording(int(str(value))) | {"RecordingStatus": "completed"}
+        )
+    elif move == "out of order" and isinstance(value, tuple):
+        path, step = value
+        fields = {"Digits": "1", "QueueResult": "leave"} | line.recording(20)
+        line.post(f"{path}?step={step}", fields)
     elif move == "queue" and enqueue is not None:
         queue = {"QueueSid": "QU" + "3" * 32, "QueueTime": "30"}
         line.post(enqueue.attrib["waitUrl"].removeprefix(PUBLIC_URL), queue | {"QueuePosition": "1"})
@@ -298,10 +333,9 @@ def test_any_call_of_answers_and_attacks_gets_answers_twilio_takes_and_never_sil
     app: Flask, data: st.DataObject
 ) -> None:
     paths = voice_paths(app)
-    played = data.draw(moves(paths))
-    line = Line(app, str(played[0][1]))
-    line.post("/voice/incoming", {"From": "+15555550123", "To": "+18883514024"})
-    for move, value in played[1:]:
+    call_sid, played = data.draw(moves(paths))
+    line = Line(app, call_sid)
+    for move, value in played:
         play(line, move, value)
 
 
@@ -330,3 +364,13 @@ def test_a_non_utf8_body_is_signed_and_read_not_refused(app: Flask) -> None:
     )
     heard = send(app, request)
     assert heard.status == 200 and "<Gather" in heard.body
+
+
+def test_a_call_first_known_by_its_recording_report_is_never_answered_with_silence(app: Flask) -> None:
+    # The issue's case: the recording's report made the call's record (its /incoming was lost), so
+    # the call has no answer to repeat; a step's request then got an empty document.
+    line = Line(app, "CA" + "e" * 32)
+    line.post("/voice/voicemail/recording", line.recording(20) | {"RecordingStatus": "completed"})
+    for path in ("/voice/gather?step=3", "/voice/voicemail/done?step=2", "/voice/queue/result?step=4"):
+        line.post(path, {"Digits": "1", "QueueResult": "leave"} | line.recording(20))
+        assert line.twiml is not None and len(line.twiml) > 0
