@@ -23,8 +23,8 @@ from xml.etree import ElementTree
 
 from flask import Flask
 from hypothesis import HealthCheck, event, given, settings
-from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 from sqlalchemy import select
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
