@@ -133,13 +133,17 @@ def test_after_rotation_the_old_key_can_be_retired_and_every_value_still_reads(
         assert session.scalars(select(User)).one().reach_address == "+15555550100"
         assert session.scalars(select(AuditEntry)).one().reason == "a follow-up"
         assert {d.notes for d in session.scalars(select(Disposition))} == {"called back"}
+    db.dispose(rotating)
+    db.dispose(retired)
 
 
 def test_rotation_without_the_key_that_encrypted_a_value_says_which_key_is_missing(
     app: Flask, database_dir: Path
 ) -> None:
     fill_every_encrypted_column(app, calls=1)
-    code, output = rotate(make_app(database_dir, IVR_DATA_KEY=Fernet.generate_key().decode()))
+    stranger = make_app(database_dir, IVR_DATA_KEY=Fernet.generate_key().decode())
+    code, output = rotate(stranger)
+    db.dispose(stranger)
     assert code != 0 and "cannot be decrypted with any key in IVR_DATA_KEY" in output
 
 
