@@ -140,6 +140,8 @@ def load_settings(environ: dict[str, str] | None = None, instance_path: Path | N
             for name, value in (
                 ("SECRET_KEY", secret_key),
                 ("TWILIO_AUTH_TOKEN", auth_token),
+                # Every voice request must name it (ivr/voice/sids.py), and recordings are its.
+                ("TWILIO_ACCOUNT_SID", environ.get("TWILIO_ACCOUNT_SID", "")),
                 ("IVR_DATA_KEY", data_keys),
                 ("IVR_PUBLIC_URL", environ.get("IVR_PUBLIC_URL", "")),
             )
@@ -149,7 +151,7 @@ def load_settings(environ: dict[str, str] | None = None, instance_path: Path | N
             raise ConfigError(
                 "Production needs " + ", ".join(missing) + " in the environment or .env. "
                 "SECRET_KEY: `python -c 'import secrets; print(secrets.token_hex(32))'`; "
-                "TWILIO_AUTH_TOKEN: the Twilio console; IVR_DATA_KEY: "
+                "TWILIO_AUTH_TOKEN and TWILIO_ACCOUNT_SID: the Twilio console; IVR_DATA_KEY: "
                 "`python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())'`; "
                 "IVR_PUBLIC_URL: the https address Twilio calls."

@@ -109,6 +109,7 @@ def test_production_trusts_one_proxy_unless_told_otherwise(tmp_path: Path) -> No
         "IVR_ENV": "production",
         "SECRET_KEY": "s" * 40,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "IVR_DATA_KEY": settings_env(tmp_path)["IVR_DATA_KEY"],
         "IVR_PUBLIC_URL": PUBLIC_URL,
     }

@@ -319,6 +319,7 @@ def base_env(tmp_path: Path) -> dict[str, str]:
     return {
         "SECRET_KEY": "s" * 40,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "IVR_DATA_KEY": settings_env(tmp_path)["IVR_DATA_KEY"],
         "IVR_PUBLIC_URL": PUBLIC_URL,
     }
@@ -327,6 +328,12 @@ def base_env(tmp_path: Path) -> dict[str, str]:
 def test_production_refuses_to_start_without_a_real_auth_token(tmp_path: Path) -> None:
     env = base_env(tmp_path) | {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": ""}
     with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN"):
+        load_settings(env, tmp_path)
+
+
+def test_production_refuses_to_start_without_the_account_every_request_must_name(tmp_path: Path) -> None:
+    env = base_env(tmp_path) | {"IVR_ENV": "production", "TWILIO_ACCOUNT_SID": ""}
+    with pytest.raises(ConfigError, match="TWILIO_ACCOUNT_SID"):
         load_settings(env, tmp_path)
 
 
