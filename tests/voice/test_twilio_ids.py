@@ -44,6 +44,17 @@ def test_a_resplit_incoming_call_keeps_its_signature_but_makes_no_phantom_call(a
     assert count(app, Call) == 0
 
 
+def test_a_call_id_moved_into_its_parameters_name_is_no_call_at_all(app: Flask) -> None:
+    captured = Twilio(app.test_client()).params()
+    call_sid = captured.pop("CallSid")
+    forged = captured | {"CallSid" + call_sid[:4]: call_sid[4:]}  # CallSidCA11=1111…: the same signature
+    assert sign(PUBLIC_URL + "/voice/incoming", forged) == sign(
+        PUBLIC_URL + "/voice/incoming", captured | {"CallSid": call_sid}
+    )
+    status, body = post_captured(app, "/voice/incoming", captured | {"CallSid": call_sid}, forged)
+    assert status == 200 and "<Say" in body and count(app, Call) == 0
+
+
 def test_a_resplit_recording_callback_makes_no_second_voicemail(app: Flask, caller: Caller) -> None:
     caller.call()
     path = "/voice/voicemail/recording"
