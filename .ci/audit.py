@@ -73,8 +73,11 @@ def main() -> int:
     by_pip_audit, by_newest, not_audited = 0, 0, []
     dependencies = pip_audit(pins)
     skipped = [str(dependency["name"]) for dependency in dependencies if "skip_reason" in dependency]
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        newest_of = dict(zip(skipped, pool.map(newest_release, skipped), strict=True))
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            newest_of = dict(zip(skipped, pool.map(newest_release, skipped), strict=True))
+    except OSError as error:
+        sys.exit(f"make audit: PyPI could not be reached ({error}); the audit needs https://pypi.org.")
     for dependency in dependencies:
         name = str(dependency["name"])
         version = pins[name]
