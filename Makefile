@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 FLASK  := $(VENV)/bin/flask --app app
 STAMP  := $(VENV)/.installed
 
-.PHONY: system-packages install run call test test-sqlite test-postgres lint check translations prompts bench
+.PHONY: system-packages install run call test test-sqlite test-postgres lint check audit translations prompts bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "dril-ivr needs Python 3.11")'
@@ -45,6 +45,10 @@ check: install
 	$(FLASK) ivr prompts check
 	$(FLASK) ivr translate check
 
+# Known vulnerabilities in the pinned versions installed (pip-audit; .ci/audit.py says how).
+audit: install
+	$(PY) .ci/audit.py
+
 test-sqlite: install
 	$(PY) -m pytest
 
@@ -68,7 +72,7 @@ system-packages:
 	  else echo "Install$$missing (apt-get install$$missing): the audio build and the browser tests are skipped without them."; fi; \
 	fi
 
-test: system-packages lint check test-sqlite test-postgres
+test: system-packages lint check audit test-sqlite test-postgres
 
 # The line under load beside a bare Flask endpoint, on SQLite and PostgreSQL (tests/bench/README.md).
 # BENCH_QUICK=1 for a few-minute smoke run; BENCH_PROFILE=1 adds a py-spy profile of the workers.

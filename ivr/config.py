@@ -185,8 +185,9 @@ def _development_secrets(instance_path: Path) -> dict[str, str]:
         "IVR_DATA_KEY": Fernet.generate_key().decode(),
     }
     instance_path.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(f"{name}={value}\n" for name, value in made.items()))
-    path.chmod(0o600)
+    # Made 0600 as it is created: never readable by others, not even between a write and a chmod.
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as secrets_file:
+        secrets_file.write("".join(f"{name}={value}\n" for name, value in made.items()))
     print(
         f" * Development secrets generated in {path} (auth token for signed test calls: "
         f"TWILIO_AUTH_TOKEN={made['TWILIO_AUTH_TOKEN']})"
@@ -217,6 +218,8 @@ def load_settings(environ: dict[str, str] | None = None, instance_path: Path | N
             for name, value in (
                 ("SECRET_KEY", secret_key),
                 ("TWILIO_AUTH_TOKEN", auth_token),
+                # Every voice request must name it (ivr/voice/sids.py), and recordings are its.
+                ("TWILIO_ACCOUNT_SID", environ.get("TWILIO_ACCOUNT_SID", "")),
                 ("IVR_DATA_KEY", data_keys),
                 ("IVR_PUBLIC_URL", environ.get("IVR_PUBLIC_URL", "")),
             )
@@ -226,7 +229,7 @@ def load_settings(environ: dict[str, str] | None = None, instance_path: Path | N
             raise ConfigError(
                 "Production needs " + ", ".join(missing) + " in the environment or .env. "
                 "SECRET_KEY: `python -c 'import secrets; print(secrets.token_hex(32))'`; "
-                "TWILIO_AUTH_TOKEN: the Twilio console; IVR_DATA_KEY: "
+                "TWILIO_AUTH_TOKEN and TWILIO_ACCOUNT_SID: the Twilio console; IVR_DATA_KEY: "
                 "`python -c 'from cryptography.fernet import Fernet; "
                 "print(Fernet.generate_key().decode())'`; "
                 "IVR_PUBLIC_URL: the https address Twilio calls."

@@ -1,4 +1,4 @@
-"""Encrypt personal data at rest: phone numbers, A-numbers and speech transcripts."""
+"""Encrypt personal data at rest: phone numbers, A-numbers, speech transcripts, recordings' addresses."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ class Vault:
     def __init__(self, keys: tuple[str, ...]) -> None:
         if not keys:
             raise ValueError("at least one data key is needed")
-        self._fernet = MultiFernet([Fernet(key) for key in keys])
-        # A keyed fingerprint lets the line find a repeat caller without storing the number.
+        self._newest = Fernet(keys[0])
+        self._fernet = MultiFernet([self._newest, *(Fernet(key) for key in keys[1:])])
+        # A keyed fingerprint lets the line find a repeat caller without storing the number. It follows
+        # the newest key, so `flask ivr keys rotate` computes the stored ones anew with the values.
         self._fingerprint_key = hashlib.sha256(b"dril-ivr fingerprint:" + keys[0].encode()).digest()
 
     def encrypt(self, value: str) -> str:
@@ -27,6 +29,18 @@ class Vault:
     def decrypt(self, token: str) -> str:
         try:
             return self._fernet.decrypt(token.encode()).decode()
+        except InvalidToken:
+            raise ValueError("stored personal data cannot be decrypted with the configured keys") from None
+
+    def rotated(self, token: str) -> str | None:
+        """The value encrypted anew with the newest key; None if that key encrypted it already."""
+        try:
+            self._newest.decrypt(token.encode())
+            return None
+        except InvalidToken:
+            pass
+        try:
+            return self._fernet.rotate(token.encode()).decode()
         except InvalidToken:
             raise ValueError("stored personal data cannot be decrypted with the configured keys") from None
 

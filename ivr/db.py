@@ -9,6 +9,7 @@ use the session. Work outside a request (jobs, tools) takes `session_scope`.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,7 +32,7 @@ def make_engine(url: str, autocommit: bool = False) -> Engine:
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(Path(path))
         engine = create_engine(url, connect_args={"timeout": 15})
 
         @event.listens_for(engine, "connect")
@@ -48,6 +49,18 @@ def make_engine(url: str, autocommit: bool = False) -> Engine:
     connect_args = {"cursor_factory": described_once_cursor()} if url.startswith("postgresql") else {}
     options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     return create_engine(url, pool_size=5, max_overflow=10, connect_args=connect_args, **options)
+
+
+def create_private_file(path: Path) -> None:
+    """Create the SQLite file readable by its owner alone (0600) before SQLite makes it with the umask.
+
+    SQLite gives its -wal and -shm files the database file's mode. A file that exists is left as it is.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 @functools.cache

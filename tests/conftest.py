@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -22,6 +23,7 @@ from ivr.models import Base, Call
 
 PUBLIC_URL = "https://line.example.org"
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
+ACCOUNT_SID = "AC" + "0" * 32
 DATA_KEY = Fernet.generate_key().decode()
 
 
@@ -31,7 +33,7 @@ def settings_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "IVR_ENV": "testing",
         "SECRET_KEY": secrets.token_hex(32),
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "IVR_DATA_KEY": DATA_KEY,
         "IVR_PUBLIC_URL": PUBLIC_URL,
         "DATABASE_URL": database_url,
@@ -88,7 +90,12 @@ def app_at(_schema: None, database_dir: Path) -> Iterator[object]:
         _empty(app)
 
 
-def sign(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
+def call_sid(name: str) -> str:
+    """A CallSid of Twilio's form (CA and 32 hex digits) that a test can name: call_sid("first")."""
+    return "CA" + hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
+
+
+def sign(url: str, params: Mapping[str, str], token: str = AUTH_TOKEN) -> str:
     return RequestValidator(token).compute_signature(url, params)
 
 
@@ -102,7 +109,7 @@ class Twilio:
     def params(self, **extra: str) -> dict[str, str]:
         return {
             "CallSid": self.call_sid,
-            "AccountSid": "AC" + "0" * 32,
+            "AccountSid": ACCOUNT_SID,
             "From": "+15555550123",
             "To": "+18883514024",
             "CallStatus": "in-progress",
@@ -216,7 +223,7 @@ class Caller(Twilio):
         assert self.twiml is not None
         record = self.twiml.find("Record")
         assert record is not None
-        url = f"https://api.twilio.com/2010-04-01/Accounts/AC{'0' * 32}/Recordings/{recording_sid}"
+        url = f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT_SID}/Recordings/{recording_sid}"
         self.recording_callback(record.attrib["recordingStatusCallback"], recording_sid, url, seconds)
         return self._answer(
             record.attrib["action"],

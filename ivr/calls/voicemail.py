@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Connection, func, update
+from sqlalchemy import Connection, func, literal, update
 
 from ivr.calls.records import VOICEMAILS, StoredCall
 from ivr.calls.store import insert_once
@@ -71,7 +71,10 @@ def record(
             .where(VOICEMAILS.c.recording_sid == recording_sid)
             .values(
                 duration_seconds=func.coalesce(VOICEMAILS.c.duration_seconds, duration_seconds),
-                recording_url=func.coalesce(VOICEMAILS.c.recording_url, recording_url),
+                # Typed as the column, so that the address is encrypted here too.
+                recording_url=func.coalesce(
+                    VOICEMAILS.c.recording_url, literal(recording_url, VOICEMAILS.c.recording_url.type)
+                ),
             )
         )
     return created is not None

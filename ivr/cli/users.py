@@ -27,7 +27,7 @@ from ivr.line import current_line
 from ivr.models import Operator, OperatorState, Role, User
 
 # For scripts: the password without a prompt. (A variable's name, not a password.)
-PASSWORD_VARIABLE = "IVR_NEW_PASSWORD"  # noqa: S105
+PASSWORD_VARIABLE = "IVR_NEW_PASSWORD"  # noqa: S105 - the variable's name, not a password
 
 
 @click.group("users", cls=AppGroup)

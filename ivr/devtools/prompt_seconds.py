@@ -101,7 +101,7 @@ def _spoken_seconds(espeak_voice: str, text: str) -> float:
     with tempfile.TemporaryDirectory() as scratch:
         target = Path(scratch) / "said.wav"
         subprocess.run(  # noqa: S603 - fixed tools, arguments are ours
-            ["espeak-ng", "-v", espeak_voice, "-s", str(WORDS_PER_MINUTE), "-w", str(target), text],  # noqa: S607
+            ["espeak-ng", "-v", espeak_voice, "-s", str(WORDS_PER_MINUTE), "-w", str(target), text],  # noqa: S607 - a fixed tool found on PATH
             check=True,
             capture_output=True,
         )
@@ -109,10 +109,10 @@ def _spoken_seconds(espeak_voice: str, text: str) -> float:
 
 
 def _wav_seconds(path: Path) -> float:
-    found = subprocess.run(  # noqa: S603
+    found = subprocess.run(  # noqa: S603 - as above
         ["soxi", "-D", str(path)],  # noqa: S607 - sox's own tool, from PATH like espeak-ng
         check=True,
         capture_output=True,
-        text=True,  # noqa: S607
+        text=True,
     )
     return float(found.stdout.strip())

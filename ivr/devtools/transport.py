@@ -84,7 +84,7 @@ class OverHttp:
         )
         started = time.monotonic()
         try:
-            with urllib.request.urlopen(request, timeout=TWILIO_TIMEOUT_SECONDS) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=TWILIO_TIMEOUT_SECONDS) as response:  # noqa: S310 - as above
                 body = response.read().decode("utf-8", errors="replace")
                 return Reply(
                     response.status,

@@ -144,7 +144,8 @@ class Voicemail(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
     recording_sid: Mapped[str] = mapped_column(String(64))
-    recording_url: Mapped[str | None] = mapped_column(Text)
+    # Twilio's address of the message: with the account's credentials, anyone could listen to it.
+    recording_url: Mapped[str | None] = mapped_column(Encrypted)
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     language: Mapped[str | None] = mapped_column(String(8))
     needs_interpreter: Mapped[str | None] = mapped_column(String(40))

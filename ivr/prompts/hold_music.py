@@ -29,14 +29,14 @@ def make_hold_music(audio_root: Path) -> Path:
         for index, note in enumerate(note for bar in _NOTES for note in bar.split()):
             piece = Path(scratch) / f"{index:02d}.wav"
             subprocess.run(  # noqa: S603 - a fixed tool, arguments are ours
-                ["sox", "-n", "-r", "8000", "-c", "1", str(piece), "synth", str(NOTE_SECONDS), "pluck", note]  # noqa: S607
+                ["sox", "-n", "-r", "8000", "-c", "1", str(piece), "synth", str(NOTE_SECONDS), "pluck", note]
                 + ["fade", "0", str(NOTE_SECONDS), "0.4"],
                 check=True,
                 capture_output=True,
             )
             pieces.append(str(piece))
-        subprocess.run(  # noqa: S603
-            ["sox", *pieces, "-e", "u-law", str(target), "vol", "0.35"],  # noqa: S607
+        subprocess.run(  # noqa: S603 - as above
+            ["sox", *pieces, "-e", "u-law", str(target), "vol", "0.35"],  # noqa: S607 - a fixed tool found on PATH
             check=True,
             capture_output=True,
         )

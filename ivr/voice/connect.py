@@ -41,7 +41,7 @@ from ivr.line import current_line
 from ivr.models import Reach
 from ivr.prompts.catalog import Said
 from ivr.voice import bp
-from ivr.voice.recovery import callback, caller_facing, rollback_quietly
+from ivr.voice.recovery import AUDIENCES, OPERATOR, callback, caller_facing, rollback_quietly
 from ivr.voice.steps import Moment, load_call, step_event, take_turn, url_for_twilio, xml
 from ivr.voice.twiml import Speaker, document
 
@@ -88,12 +88,18 @@ def operator_facing(handler: Callable[P, Response]) -> Callable[P, Response]:
                 type(error).__name__,
                 "".join(traceback.format_tb(error.__traceback__)),
             )
-            response = VoiceResponse()
-            operator_says(response, current_whisper().say("whisper_sorry"))
-            response.hangup()
-            return xml(response)
+            return operator_apology()
 
+    AUDIENCES[wrapper] = OPERATOR
     return wrapper
+
+
+def operator_apology() -> Response:
+    """The operator's leg could not be served: sorry, and the call ends (the caller keeps waiting)."""
+    response = VoiceResponse()
+    operator_says(response, current_whisper().say("whisper_sorry"))
+    response.hangup()
+    return xml(response)
 
 
 def caller_left_answer(live: Live | None) -> Response:

@@ -24,6 +24,11 @@ from ivr.voice.twiml import voicemail as voicemail_twiml
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
 
+# Who hears a webhook's answer, by its view: a caller (the default), an operator, or nobody (a
+# callback). Read where a request is refused before its view runs (ivr.voice.sids).
+CALLBACK, OPERATOR = "callback", "operator"
+AUDIENCES: dict[object, str] = {}  # view function: its audience
+
 
 def recover(error: BaseException) -> Response:
     """After an error inside a call: apologise and take the safest next step, whatever still works."""
@@ -115,6 +120,7 @@ def callback(handler: Callable[P, Response]) -> Callable[P, Response]:
             )
             return xml(VoiceResponse())
 
+    AUDIENCES[wrapper] = CALLBACK
     return wrapper
 
 

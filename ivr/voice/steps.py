@@ -70,8 +70,15 @@ def load_call(connection: Connection) -> StoredCall | None:
 
 
 def answered_again(connection: Connection) -> Response:
-    """A repeated request (or a second delivery that lost the race): the answer the call was given."""
-    return xml(call_store.last_response(connection, request.form.get("CallSid", "")) or VoiceResponse())
+    """A repeated request (or a second delivery that lost the race): the answer the call was given.
+
+    A call that was never answered (its record made by a recording callback, say) has none to give
+    again: that is an error, so the caller hears the apology and the safest next step, not silence.
+    """
+    answer = call_store.last_response(connection, request.form.get("CallSid", ""))
+    if answer is None:
+        raise LookupError("a repeated request for a call that was never answered")
+    return xml(answer)
 
 
 def redacted(state: str, event: Event) -> tuple[InputKind, str | None]:

@@ -34,6 +34,7 @@ class Ciphertexts:
     last_response: str
     transcript: str
     a_number: str
+    recording_url: str
 
 
 def ciphertexts(encrypt: Callable[[str], str]) -> Ciphertexts:
@@ -42,6 +43,7 @@ def ciphertexts(encrypt: Callable[[str], str]) -> Ciphertexts:
         encrypt(LAST_RESPONSE),
         encrypt("they do not give my husband his medicine"),
         encrypt("012345678"),
+        encrypt(f"https://api.twilio.com/2010-04-01/Accounts/AC{'0' * 32}/Recordings/RE{'0' * 32}"),
     )
 
 
@@ -165,9 +167,7 @@ def _statements(d: Dialect) -> list[str]:
             call_id, recording_sid, recording_url, duration_seconds, language, needs_interpreter, subject,
             caller_type, priority, urgent, left_after_hours, created_at, work_on, status,
             supervisor_alerted_at)
-        SELECT s.i, 'RE' || {d.hex32("s.i")},
-               'https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Recordings/RE'
-                   || {d.hex32("s.i")},
+        SELECT s.i, 'RE' || {d.hex32("s.i")}, :recording_url,
                10 + s.i % 290, CASE WHEN s.i % 3 = 0 THEN 'en' ELSE 'es' END, NULL, {subject},
                {caller_type}, {priority}, ({kind} = 8), ({kind} IN (7, 8)), {d.moment(started + " + 200")},
                {d.day(started)}, 'done', NULL
@@ -206,6 +206,7 @@ def _values(low: int, high: int, secrets: Ciphertexts) -> dict[str, object]:
         "last_response": secrets.last_response,
         "transcript": secrets.transcript,
         "a_number": secrets.a_number,
+        "recording_url": secrets.recording_url,
     }
 
 

@@ -12,7 +12,7 @@ from ivr.calls.queue import load_waiting
 from ivr.desk import connections
 from ivr.devtools.twilio_api import FakeTwilioApi
 from ivr.models import Call, Connection, Operator, OperatorState, QueueEntry
-from tests.conftest import PUBLIC_URL
+from tests.conftest import PUBLIC_URL, call_sid
 from tests.desk.conftest import NOW, ClosingCaller, Leg, add_operator, add_waiting, connection_of, desk
 
 T = TypeVar("T")
@@ -33,14 +33,15 @@ def position(app: Flask, call_sid: str) -> int:
 def test_an_operator_who_does_not_answer_is_marked_away_and_the_caller_keeps_their_place(
     app: Flask, api: FakeTwilioApi
 ) -> None:
-    add_waiting(app, "CA-first", priority=1, waited=30)
-    add_waiting(app, "CA-second", priority=1, waited=10)
+    add_waiting(app, call_sid("first"), priority=1, waited=30)
+    add_waiting(app, call_sid("second"), priority=1, waited=10)
     slow = add_operator(app, "slow", state=OperatorState.AVAILABLE)
     desk(app).decide(NOW)
     ring = api.events.get_nowait()
     offered = row(app, Connection, operator_id=slow)
-    assert row(app, Call, id=offered.call_id).call_sid == "CA-first"
-    assert position(app, "CA-first") == 1 and position(app, "CA-second") == 2  # the offer changes nothing
+    assert row(app, Call, id=offered.call_id).call_sid == call_sid("first")
+    # The offer changes nothing.
+    assert position(app, call_sid("first")) == 1 and position(app, call_sid("second")) == 2
 
     # Twilio rang for IVR_RING_SECONDS, then reports no answer on the operator's leg.
     Leg(app.test_client(), call_sid=ring.call_sid).twiml(
@@ -49,8 +50,8 @@ def test_an_operator_who_does_not_answer_is_marked_away_and_the_caller_keeps_the
     assert row(app, Operator, user_id=slow).state == OperatorState.AWAY
     ended = row(app, Connection, id=offered.id)
     assert ended.result == "no_answer" and ended.ended_at is not None
-    assert api.requests_to(r"^Calls/CA-") == []  # the caller was never moved
-    assert position(app, "CA-first") == 1
+    assert api.requests_to("^Calls/" + call_sid("first")) == []  # the caller was never moved
+    assert position(app, call_sid("first")) == 1
     first = row(app, QueueEntry, call_id=offered.call_id)
     assert first.left_at is None and first.enqueued_at is not None
 
@@ -86,12 +87,14 @@ def test_a_caller_who_hangs_up_while_their_operator_rings_frees_the_operator(
 
 def test_a_caller_who_hangs_up_while_the_operator_hears_the_whisper(app: Flask, api: FakeTwilioApi) -> None:
     operator = add_operator(app, "ana", state=OperatorState.AVAILABLE)
-    add_waiting(app, "CA-leaving")
+    add_waiting(app, call_sid("leaving"))
     desk(app).decide(NOW)
     ring = api.events.get_nowait()
     leg = Leg(app.test_client(), call_sid=ring.call_sid)
     whisper = leg.twiml(ring.url)
-    Leg(app.test_client(), call_sid="CA-leaving").twiml("/voice/status", "callback", CallStatus="completed")
+    Leg(app.test_client(), call_sid=call_sid("leaving")).twiml(
+        "/voice/status", "callback", CallStatus="completed"
+    )
     # The whisper over, the operator is told instead of joining an empty room.
     redirect = whisper.find("Redirect")
     assert redirect is not None
@@ -102,27 +105,27 @@ def test_a_caller_who_hangs_up_while_the_operator_hears_the_whisper(app: Flask, 
     assert told.find("Dial") is None
     assert row(app, Connection, operator_id=operator).result == "caller_left"
     assert row(app, Operator, user_id=operator).state == OperatorState.AVAILABLE
-    assert row(app, Call, call_sid="CA-leaving").outcome == "abandoned_in_queue"
+    assert row(app, Call, call_sid=call_sid("leaving")).outcome == "abandoned_in_queue"
 
 
 def test_twilio_refusing_to_move_a_caller_who_just_hung_up_tells_the_operator(
     app: Flask, api: FakeTwilioApi
 ) -> None:
     operator = add_operator(app, "ana", state=OperatorState.AVAILABLE)
-    add_waiting(app, "CA-just-gone")
+    add_waiting(app, call_sid("just-gone"))
     desk(app).decide(NOW)
     ring = api.events.get_nowait()
     leg = Leg(app.test_client(), call_sid=ring.call_sid)
     redirect = leg.twiml(ring.url).find("Redirect")
     assert redirect is not None
-    api.fail_next(r"^Calls/CA-just-gone", 400, 21220)
+    api.fail_next("^Calls/" + call_sid("just-gone"), 400, 21220)
     leg.twiml(redirect.text or "")
     told = api.requests[-1]
     assert told.resource == f"Calls/{ring.call_sid}.json"
     assert told.data["Url"] == f"{PUBLIC_URL}/voice/connect/gone?connection={connection_of(ring.url)}"
     assert row(app, Connection, operator_id=operator).result == "caller_left"
     assert row(app, Operator, user_id=operator).state == OperatorState.AVAILABLE
-    gone = row(app, Call, call_sid="CA-just-gone")
+    gone = row(app, Call, call_sid=call_sid("just-gone"))
     assert row(app, QueueEntry, call_id=gone.id).result == "hangup"  # not offered again
 
 
@@ -130,13 +133,13 @@ def test_a_caller_twilio_failed_to_move_for_another_reason_is_offered_again_in_p
     app: Flask, api: FakeTwilioApi
 ) -> None:
     operator = add_operator(app, "ana", state=OperatorState.AVAILABLE)
-    add_waiting(app, "CA-still-here")
+    add_waiting(app, call_sid("still-here"))
     desk(app).decide(NOW)
     ring = api.events.get_nowait()
     leg = Leg(app.test_client(), call_sid=ring.call_sid)
     redirect = leg.twiml(ring.url).find("Redirect")
     assert redirect is not None
-    api.fail_next(r"^Calls/CA-still-here", 503, 20500, "Service unavailable")
+    api.fail_next("^Calls/" + call_sid("still-here"), 503, 20500, "Service unavailable")
     leg.twiml(redirect.text or "")
     with app.extensions["ivr.db"]() as session:
         offers = session.scalars(select(Connection).order_by(Connection.id)).all()
@@ -154,7 +157,7 @@ def test_an_operator_twilio_cannot_ring_is_marked_away_and_the_next_one_is_rung(
         app, "unreachable", state=OperatorState.AVAILABLE, since=NOW - timedelta(minutes=9)
     )
     reachable = add_operator(app, "reachable", state=OperatorState.AVAILABLE)
-    add_waiting(app, "CA-waiting")
+    add_waiting(app, call_sid("waiting"))
     api.fail_next(r"^Calls\.json$", 400, 13223, "Dial: Invalid phone number format")
     desk(app).decide(NOW)
     assert [request.data["To"] for request in api.requests_to(r"^Calls\.json$")] == [
@@ -170,7 +173,7 @@ def test_an_offer_whose_callbacks_were_lost_is_given_up_and_the_operator_marked_
     app: Flask, api: FakeTwilioApi
 ) -> None:
     operator = add_operator(app, "ana", state=OperatorState.AVAILABLE)
-    add_waiting(app, "CA-waiting")
+    add_waiting(app, call_sid("waiting"))
     desk(app).decide(NOW)
     later = NOW + timedelta(seconds=app.config["IVR"].ring_seconds + 61)
     desk(app).sweep(later)
@@ -209,7 +212,7 @@ def test_an_operator_whose_wrap_up_ran_out_is_offered_the_next_caller(app: Flask
         assert state is not None
         state.wrap_up_until = NOW + timedelta(seconds=wrap_up)
         session.commit()
-    add_waiting(app, "CA-waiting")
+    add_waiting(app, call_sid("waiting"))
     assert desk(app).review(NOW + timedelta(seconds=wrap_up - 1)) == []  # still writing notes
     [offer] = desk(app).review(NOW + timedelta(seconds=wrap_up))
     assert offer.operator_id == operator

@@ -44,11 +44,12 @@ def test_a_caller_moved_to_a_connection_that_is_gone_goes_back_in_line(caller: C
 
 def test_callbacks_about_unknown_connections_are_answered_quietly(app: Flask) -> None:
     twilio = Twilio(app.test_client())
+    room_ends = {"StatusCallbackEvent": "conference-end", "ConferenceSid": "CF" + "9" * 32}
     for path, extra in (
         ("/voice/connect/operator-status?connection=999", {"CallStatus": "no-answer"}),
-        ("/voice/connect/conference?connection=999", {"StatusCallbackEvent": "conference-end"}),
+        ("/voice/connect/conference?connection=999", room_ends),
         ("/voice/connect/participant-status?connection=999&label=interpreter", {"CallStatus": "completed"}),
-        ("/voice/connect/conference", {"StatusCallbackEvent": "conference-end"}),
+        ("/voice/connect/conference", room_ends),
     ):
         response = twilio.post(path, **extra)
         response.close()

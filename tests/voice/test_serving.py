@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 
 from ivr import create_app, db
 from ivr.config import ConfigError, load_settings
-from tests.conftest import AUTH_TOKEN, PUBLIC_URL, settings_env, sign
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, settings_env, sign
 
 MONDAY_MORNING = "2026-11-30T10:00:00-05:00"
 FORGED = {
@@ -84,7 +84,7 @@ def test_behind_the_proxy_a_forged_forwarded_host_is_not_what_a_signature_is_che
     app_at: Callable[..., Flask],
 ) -> None:
     app = app_at(MONDAY_MORNING, IVR_PROXY_HOPS="1")
-    params = {"CallSid": "CA" + "5" * 32, "From": "+15555550123"}
+    params = {"CallSid": "CA" + "5" * 32, "AccountSid": ACCOUNT_SID, "From": "+15555550123"}
     # Signed for the host the headers claim: refused, the line was not called there.
     assert incoming(app, "http://attacker.example/voice/incoming", params, FORGED) == 403
     # Signed for IVR_PUBLIC_URL: taken, whatever the forwarded headers say.
@@ -109,6 +109,7 @@ def test_production_trusts_one_proxy_unless_told_otherwise(tmp_path: Path) -> No
         "IVR_ENV": "production",
         "SECRET_KEY": "s" * 40,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "IVR_DATA_KEY": settings_env(tmp_path)["IVR_DATA_KEY"],
         "IVR_PUBLIC_URL": PUBLIC_URL,
     }
@@ -175,5 +176,7 @@ def test_a_body_of_thousands_of_tiny_fields_is_refused_before_its_signature_is_c
 
 
 def test_a_twilio_sized_webhook_with_many_fields_still_passes(app: Flask) -> None:
-    params = {"CallSid": "CA" + "8" * 32, "From": "+15555550123"} | {f"Field{n}": "x" for n in range(60)}
+    params = {"CallSid": "CA" + "8" * 32, "AccountSid": ACCOUNT_SID, "From": "+15555550123"} | {
+        f"Field{n}": "x" for n in range(60)
+    }
     assert incoming(app, PUBLIC_URL + "/voice/incoming", params) == 200

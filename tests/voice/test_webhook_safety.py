@@ -20,7 +20,7 @@ from ivr.config import PROJECT_ROOT, ConfigError, load_settings
 from ivr.journey.machine import State, Turn
 from ivr.models import Call, CallEvent
 from ivr.voice import turns
-from tests.conftest import AUTH_TOKEN, PUBLIC_URL, Caller, Twilio, settings_env, sign, the_call
+from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, Caller, Twilio, settings_env, sign, the_call
 
 
 def test_unsigned_request_is_refused(app: Flask) -> None:
@@ -51,7 +51,7 @@ def test_signature_is_checked_against_the_public_url_not_the_host_header(app: Fl
 
 def test_a_signature_over_the_url_with_its_default_port_is_accepted(app: Flask) -> None:
     # Twilio may sign https://host:443/... where the console says https://host/...
-    params = {"CallSid": "CA" + "7" * 32, "From": "+15555550123"}
+    params = {"CallSid": "CA" + "7" * 32, "AccountSid": ACCOUNT_SID, "From": "+15555550123"}
     signature = sign(PUBLIC_URL.replace(".org", ".org:443") + "/voice/incoming", params)
     response = app.test_client().post(
         "/voice/incoming", data=params, headers={"X-Twilio-Signature": signature}
@@ -318,6 +318,7 @@ def base_env(tmp_path: Path) -> dict[str, str]:
     return {
         "SECRET_KEY": "s" * 40,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "IVR_DATA_KEY": settings_env(tmp_path)["IVR_DATA_KEY"],
         "IVR_PUBLIC_URL": PUBLIC_URL,
     }
@@ -326,6 +327,12 @@ def base_env(tmp_path: Path) -> dict[str, str]:
 def test_production_refuses_to_start_without_a_real_auth_token(tmp_path: Path) -> None:
     env = base_env(tmp_path) | {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": ""}
     with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN"):
+        load_settings(env, tmp_path)
+
+
+def test_production_refuses_to_start_without_the_account_every_request_must_name(tmp_path: Path) -> None:
+    env = base_env(tmp_path) | {"IVR_ENV": "production", "TWILIO_ACCOUNT_SID": ""}
+    with pytest.raises(ConfigError, match="TWILIO_ACCOUNT_SID"):
         load_settings(env, tmp_path)
 
 
