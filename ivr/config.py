@@ -57,6 +57,8 @@ class Settings:
     twilio_twiml_app_sid: str
     twilio_timeout_seconds: int
     twilio_api_url: str
+    # Where callbacks the database could not take are kept until it can (ivr/journal.py).
+    journal_path: Path
 
     def as_flask_config(self) -> dict[str, object]:
         return {"SECRET_KEY": self.secret_key, "TESTING": self.env == "testing", "IVR": self}
@@ -229,4 +231,5 @@ def load_settings(environ: dict[str, str] | None = None, instance_path: Path | N
         twilio_twiml_app_sid=environ.get("TWILIO_TWIML_APP_SID", ""),
         twilio_timeout_seconds=_int(environ, "IVR_TWILIO_TIMEOUT", 5),
         twilio_api_url=twilio_api_url,
+        journal_path=Path(environ.get("IVR_JOURNAL", instance_path / "journal" / "callbacks.jsonl")),
     )

@@ -13,6 +13,7 @@ from ivr.cli.db import db_group
 from ivr.cli.devtools import call_command, classifier_command
 from ivr.cli.flow import flow_command
 from ivr.cli.hours import hours_check_command, hours_command
+from ivr.cli.journal import journal_group
 from ivr.cli.prompts import prompts_group
 from ivr.cli.translate import translate_group
 from ivr.cli.users import users_group
@@ -28,6 +29,7 @@ for command in (
     classifier_command,
     hours_check_command,
     users_group,
+    journal_group,
 ):
     ivr_group.add_command(command)
 

@@ -10,7 +10,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls import queue
 from ivr.calls import store as call_store
-from ivr.db import get_connection
+from ivr.db import database_unreachable, get_connection, mark_unreachable
 from ivr.desk import after_response, caller_gone
 from ivr.journey import flow
 from ivr.journey.machine import EventKind, InputKind, State
@@ -88,6 +88,8 @@ def queue_wait() -> Response:
             connection.commit()
     except Exception as error:  # noqa: BLE001 - keep the caller's place in line whatever failed
         rollback_quietly()
+        if database_unreachable(error):
+            mark_unreachable()
         log.error("queue wait failed with %s; caller kept waiting", type(error).__name__)
         response = VoiceResponse()
         response.play(url_for_twilio("/audio/" + HOLD_MUSIC))
