@@ -77,9 +77,10 @@ def queue_wait() -> Response:
         # Music, not silence, until Twilio asks again: a silent line sounds like a dropped call.
         gather.play(url_for_twilio("/audio/" + HOLD_MUSIC))
         if entry is not None:
-            # Kept: Twilio's queue and what the caller was told, when. A loop that tells nothing
-            # writes nothing (two loops of three, at the usual interval).
+            # Kept: Twilio's queue, that the caller is still on the line (ivr.calls.queue,
+            # SEEN_WITHIN_SECONDS), and what they were told, when.
             entry.queue_sid = request.form.get("QueueSid")
+            entry.seen_at = moment.now
             if announce:
                 entry.last_announced_at = moment.now
             if told is not None:

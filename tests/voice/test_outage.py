@@ -8,6 +8,7 @@ PostgreSQL server, stopped and hung mid-call.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 import stat
 from pathlib import Path
 
@@ -170,3 +171,26 @@ def test_a_callback_its_webhook_refuses_is_put_aside_and_replay_goes_on(app: Fla
     assert len(voicemails(app)) == 1
     assert "0 waiting to be replayed, 1 put aside" in run(app, "status").output
     assert PUBLIC_URL not in kept.rejected_path.read_text()
+
+
+def test_callers_whose_end_was_never_reported_are_not_counted_ahead(app_at: Callable[..., Flask]) -> None:
+    # Three callers wait at 10:00; the database goes away, their calls end, and nobody hears of it.
+    before = app_at("2026-11-30T10:00:00-05:00")
+    for n in range(3):
+        reach_a_person(Caller(before.test_client(), call_sid=f"CA{n:032d}"))
+    # Five minutes later, a new caller in line is first: nobody is holding before them.
+    after = app_at("2026-11-30T10:05:00-05:00")
+    newcomer = Caller(after.test_client(), call_sid="CA" + "e" * 32)
+    reach_a_person(newcomer)
+    newcomer.wait_in_queue()
+    assert "You are number 1 in line." in newcomer.heard_text()
+    # One of the three is still there after all: their hold loop asks, and they count again.
+    still_there = Caller(after.test_client(), call_sid=f"CA{1:032d}")
+    still_there.twiml = newcomer.twiml
+    still_there.last_enqueue = newcomer.last_enqueue
+    still_there.wait_in_queue()
+    assert "You are number 1 in line." in still_there.heard_text()
+    # The newcomer's next announcement, a minute later, is honest again.
+    newcomer.client = app_at("2026-11-30T10:06:00-05:00").test_client()
+    newcomer.wait_in_queue(queue_time=60)
+    assert "You are number 2 in line." in newcomer.heard_text()
