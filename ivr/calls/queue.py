@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import (
     ColumnElement,
-    or_,
     Connection,
     FromClause,
     Integer,
@@ -20,6 +19,7 @@ from sqlalchemy import (
     case,
     func,
     literal_column,
+    or_,
     select,
     tuple_,
 )

@@ -8,8 +8,8 @@ PostgreSQL server, stopped and hung mid-call.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
