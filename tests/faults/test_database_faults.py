@@ -281,8 +281,9 @@ def line(postgres: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     tally = served.tally
     print(
         f"\nfaults: {tally.inputs} inputs, {tally.faults} faults injected, "
-        f"{len(tally.completed)} calls completed (reached voicemail), voicemails kept {voicemail_count(postgres.url)}, slowest answer while the "
-        f"database hung {tally.slowest_hung:.2f} s"
+        f"{len(tally.completed)} calls completed (reached voicemail), "
+        f"voicemails kept {voicemail_count(postgres.url)}, "
+        f"slowest answer while the database hung {tally.slowest_hung:.2f} s"
     )
 
 
