@@ -119,6 +119,8 @@ class Line:
     url: str
     process: subprocess.Popen[bytes]
     tally: Tally
+    journal: Path
+    journal_disk_mounted: bool = False
 
     def post(self, path: str, params: dict[str, str]) -> tuple[int, str, float]:
         url = path if path.startswith("http") else self.url + path
@@ -243,6 +245,15 @@ def _postgres_ids() -> tuple[int, int]:
 @pytest.fixture(scope="module")
 def line(postgres: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Line]:
     port, folder = free_port(), tmp_path_factory.mktemp("line")
+    journal = folder / "journal"
+    journal.mkdir()
+    # The journal on a disk of its own, small enough to fill: a tmpfs, which only root can mount.
+    mounted = os.geteuid() == 0 and (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(journal)], check=False
+        ).returncode
+        == 0
+    )
     env = {
         "IVR_ENV": "testing",
         "SECRET_KEY": "s" * 32,
@@ -252,7 +263,7 @@ def line(postgres: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "IVR_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "DATABASE_URL": postgres.url,
         "IVR_FIXED_TIME": CLOSED,
-        "IVR_JOURNAL": str(folder / "journal" / "callbacks.jsonl"),
+        "IVR_JOURNAL": str(journal / "callbacks.jsonl"),
     }
     app = create_app(env)
     db.upgrade(app)
@@ -266,7 +277,7 @@ def line(postgres: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         stdout=subprocess.DEVNULL,
         stderr=log,
     )
-    served = Line(f"http://127.0.0.1:{port}", process, Tally())
+    served = Line(f"http://127.0.0.1:{port}", process, Tally(), journal, mounted)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -278,6 +289,8 @@ def line(postgres: Postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     process.terminate()
     process.wait(timeout=20)
     log.close()
+    if mounted:
+        subprocess.run(["umount", str(journal)], check=False)
     tally = served.tally
     print(
         f"\nfaults: {tally.inputs} inputs, {tally.faults} faults injected, "
@@ -366,3 +379,41 @@ def test_restarted_workers_go_on_answering(line: Line, postgres: Postgres) -> No
     assert "Your message was saved" in heard
     line.tally.completed.add(caller)
     assert voicemail_count(postgres.url) == before + 1
+
+
+def test_a_full_journal_disk_still_answers_the_caller_and_asks_twilio_again(
+    line: Line, postgres: Postgres
+) -> None:
+    if not line.journal_disk_mounted:
+        pytest.skip("the journal's disk is filled on a small tmpfs, which only root can mount")
+    caller = "CA" + "9" * 30 + "01"
+    record = walk_to_a_message(line, caller)
+    filler = line.journal / "filler"
+    with filler.open("wb") as fill:
+        try:
+            while True:
+                fill.write(b"\0" * 4096)
+                fill.flush()
+        except OSError:
+            pass  # the disk is full
+    postgres.stop()
+    line.tally.faults += 2
+    try:
+        sid = "RE" + "9" * 32
+        recording = {
+            "RecordingSid": sid,
+            "RecordingUrl": f"https://api.twilio.com/2010-04-01/Accounts/AC{'0' * 32}/Recordings/{sid}",
+            "RecordingDuration": "20",
+        }
+        status, _, took_callback = line.post(
+            record.attrib["recordingStatusCallback"], params(caller, RecordingStatus="completed", **recording)
+        )
+        assert status == 503  # neither the database nor the journal took it: Twilio is asked again
+        answer, took = line.twiml(record.attrib["action"], params(caller, Digits="#", **recording))
+        heard = " ".join(say.text or "" for say in answer.iter("Say"))
+        # Not told "saved": the line says something went wrong, and says goodbye.
+        assert "something went wrong" in heard and "Your message was saved" not in heard
+        assert max(took, took_callback) < ANSWER_WITHIN_SECONDS
+    finally:
+        filler.unlink()
+        postgres.start()
