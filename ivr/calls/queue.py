@@ -72,6 +72,8 @@ _PERIODS = range(1, max(PRIORITIES) + 1)
 # callback lost in an outage): it is not counted ahead of anyone, nor offered to an operator, until
 # its hold loop asks again. The stale call itself is closed by a job, not here.
 SEEN_WITHIN_SECONDS = 75
+# Written every other round or so, not each: a round that tells the caller nothing writes nothing.
+SEEN_REFRESH_SECONDS = 25
 
 
 def aging_moments(now: datetime) -> dict[str, datetime]:
@@ -80,6 +82,12 @@ def aging_moments(now: datetime) -> dict[str, datetime]:
     moments = {f"waited_{n}": now - timedelta(seconds=n * AGING_SECONDS) for n in _PERIODS}
     moments["seen_since"] = now - timedelta(seconds=SEEN_WITHIN_SECONDS)
     return moments
+
+
+def seen(entry: StoredEntry, now: datetime) -> None:
+    """The caller's hold loop asked: they are still on the line (written when SEEN_REFRESH_SECONDS old)."""
+    if entry.seen_at is None or (now - aware(entry.seen_at, now)).total_seconds() >= SEEN_REFRESH_SECONDS:
+        entry.seen_at = now
 
 
 def still_on_the_line(entries: FromClause) -> ColumnElement[bool]:

@@ -80,7 +80,7 @@ def queue_wait() -> Response:
             # Kept: Twilio's queue, that the caller is still on the line (ivr.calls.queue,
             # SEEN_WITHIN_SECONDS), and what they were told, when.
             entry.queue_sid = request.form.get("QueueSid")
-            entry.seen_at = moment.now
+            queue.seen(entry, moment.now)
             if announce:
                 entry.last_announced_at = moment.now
             if told is not None:
