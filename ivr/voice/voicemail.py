@@ -18,6 +18,7 @@ from ivr.line import current_line
 from ivr.voice import bp
 from ivr.voice.recovery import callback, caller_facing
 from ivr.voice.steps import (
+    ANY_STEP,
     Moment,
     answered_again,
     form_int,
@@ -43,7 +44,7 @@ def voicemail_done() -> Response:
     recording_sid = voicemail.recording_sid_from(
         request.form.get("RecordingUrl"), request.form.get("RecordingSid")
     )
-    if repeat_of_answered_step(call):
+    if repeat_of_answered_step(call) or thanked_already(call):
         late = call.ended_at is not None and not request.args.get("empty")
         if late and recording_sid and form_int("RecordingDuration") > 0:
             # Twilio reported the call's end before this action: the message is kept all the same.
@@ -66,6 +67,13 @@ def voicemail_done() -> Response:
     from_state = call.state
     turn = flow.voicemail_recorded(call, duration)
     return take_turn(connection, call, turn, moment, from_state, InputKind.SYSTEM, f"{duration} s")
+
+
+def thanked_already(call: StoredCall) -> bool:
+    """A <Record> rendered while the database was away carries no step (ANY_STEP): Twilio's retry of
+    its action is known by the message already taken and the caller already thanked."""
+    step = request.args.get("step", type=int)
+    return step == ANY_STEP and call.state == State.GOODBYE and call.outcome == Outcome.VOICEMAIL
 
 
 @bp.post("/voicemail/recording")

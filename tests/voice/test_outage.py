@@ -18,7 +18,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from ivr import create_app, journal
-from ivr.models import Call, QueueEntry, Voicemail
+from ivr.models import Call, CallEvent, QueueEntry, Voicemail
 from tests.conftest import PUBLIC_URL, Caller, settings_env
 from tests.menu_walk import reach_a_person
 
@@ -194,3 +194,24 @@ def test_callers_whose_end_was_never_reported_are_not_counted_ahead(app_at: Call
     newcomer.client = app_at("2026-11-30T10:06:00-05:00").test_client()
     newcomer.wait_in_queue(queue_time=60)
     assert "You are number 2 in line." in newcomer.heard_text()
+
+
+def test_a_record_action_rendered_during_the_outage_and_retried_after_it_is_applied_once(app: Flask) -> None:
+    caller = Caller(app.test_client(), call_sid="CA" + "a" * 32)
+    caller.call()
+    # The database goes away mid-call: the next answer, rendered without it, carries no step.
+    down = Caller(down_line(app).test_client(), call_sid=caller.call_sid)
+    down.call()
+    assert down.twiml is not None and "Record" in down.verbs()
+    record = down.twiml.find("Record")
+    assert record is not None and "step=-1" in record.attrib["action"]
+    # It is back when the caller finishes, and Twilio delivers the action twice.
+    sid = "RE" + "a" * 32
+    url = f"https://api.twilio.com/2010-04-01/Accounts/AC{'0' * 32}/Recordings/{sid}"
+    for _ in range(2):
+        caller._answer(record.attrib["action"], RecordingUrl=url, RecordingDuration="30", RecordingSid=sid)
+        assert "Thank you. Your message was saved." in caller.heard_text()
+    assert len(voicemails(app)) == 1
+    with app.extensions["ivr.db"]() as session:
+        recorded = session.scalars(select(CallEvent.event).where(CallEvent.event == "voicemail_recorded"))
+        assert len(list(recorded)) == 1
