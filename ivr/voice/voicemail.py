@@ -84,14 +84,20 @@ def voicemail_recording() -> Response:
     if status != "completed":
         # "absent" is silence; anything else is a caller's message Twilio could not keep: say so loudly.
         level = logging.WARNING if status == "absent" else logging.ERROR
-        log.log(level, "recording %s for call %s", status, request.form.get("CallSid", "?"))
+        log.log(
+            level,
+            "recording %s for CallSid=%s RecordingSid=%s",
+            status[:20],
+            request.form.get("CallSid", "?")[:40],
+            request.form.get("RecordingSid", "-")[:40],
+        )
         return xml(VoiceResponse())
     connection, moment = get_connection(), Moment(current_line())
     recording_sid = voicemail.recording_sid_from(
         request.form.get("RecordingUrl"), request.form.get("RecordingSid")
     )
     if not recording_sid:
-        log.error("recording callback without a recording id")
+        log.error("recording callback without a recording id: CallSid=%s", request.form.get("CallSid", "?")[:40])
         return xml(VoiceResponse())
     call = load_call(connection) or call_with_no_record(connection, moment)
     keep_message(connection, call, recording_sid, form_int("RecordingDuration"), moment)
