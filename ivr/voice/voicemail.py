@@ -97,7 +97,8 @@ def voicemail_recording() -> Response:
         request.form.get("RecordingUrl"), request.form.get("RecordingSid")
     )
     if not recording_sid:
-        log.error("recording callback without a recording id: CallSid=%s", request.form.get("CallSid", "?")[:40])
+        call_sid = request.form.get("CallSid", "?")[:40]
+        log.error("recording callback with no recording id: CallSid=%s", call_sid)
         return xml(VoiceResponse())
     call = load_call(connection) or call_with_no_record(connection, moment)
     keep_message(connection, call, recording_sid, form_int("RecordingDuration"), moment)
