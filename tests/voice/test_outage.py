@@ -215,3 +215,15 @@ def test_a_record_action_rendered_during_the_outage_and_retried_after_it_is_appl
     with app.extensions["ivr.db"]() as session:
         recorded = session.scalars(select(CallEvent.event).where(CallEvent.event == "voicemail_recorded"))
         assert len(list(recorded)) == 1
+
+
+def test_replay_with_the_database_still_away_keeps_everything_and_says_what_to_do(app: Flask) -> None:
+    down = down_line(app)
+    caller = Caller(down.test_client(), call_sid="CA" + "b" * 32)
+    caller.call()
+    caller.record(recording_sid="RE" + "b" * 32)
+    result = down.test_cli_runner().invoke(args=["ivr", "journal", "replay"])
+    assert result.exit_code != 0
+    assert "0 replayed, 0 put aside, 2 left" in result.output and "DATABASE_URL" in result.output
+    assert "2 waiting to be replayed" in run(app, "status").output
+    assert "2 replayed" in run(app, "replay").output
