@@ -41,10 +41,11 @@ def create_app(config: Mapping[str, str] | None = None, dotenv_path: Path | None
         # Flask's documented way to wrap the app in WSGI middleware; mypy allows no method assignment.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    from ivr import cli, db, line, voice
+    from ivr import cli, db, journal, line, voice
     from ivr.voice import audio_files
 
     db.init_app(app)
+    journal.init_app(app)
     line.init_app(app)
     from ivr import desk
 

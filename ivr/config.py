@@ -133,6 +133,8 @@ class Settings:
     twilio_twiml_app_sid: str
     twilio_timeout_seconds: int
     twilio_api_url: str
+    # Where callbacks the database could not take are kept until it can (ivr/journal.py).
+    journal_path: Path
     # The scheduler's jobs (ivr/jobs): one block, read by `_job_settings`.
     jobs: JobSettings = field(default_factory=lambda: JobSettings())
 
@@ -311,4 +313,5 @@ def load_settings(environ: dict[str, str] | None = None, instance_path: Path | N
         twilio_timeout_seconds=_int(environ, "IVR_TWILIO_TIMEOUT", 5),
         twilio_api_url=twilio_api_url,
         jobs=_job_settings(environ),
+        journal_path=Path(environ.get("IVR_JOURNAL", instance_path / "journal" / "callbacks.jsonl")),
     )

@@ -8,8 +8,12 @@ use the session. Work outside a request (jobs, tools) takes `session_scope`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.crypto import Vault, install_vault
@@ -26,6 +32,18 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
+# Twilio waits 15 s for an answer, and a caller must never wait that long in silence: whatever the
+# database does, a webhook gives up on it within a few seconds and answers without it
+# (ivr.voice.recovery). Connecting (libpq's least is 2 s), waiting for a pooled connection, a
+# webhook's statements: each has its own limit, and a server that stops answering altogether (hung,
+# not down: its statement_timeout cannot fire) has its connection cut by the watchdog below.
+CONNECT_SECONDS = 2
+POOL_SECONDS = 2
+WEBHOOK_DATABASE_SECONDS = 2.0
+SQLITE_BUSY_SECONDS = 2
+# How long a worker that could not reach the database takes it as away (ivr.voice.recovery).
+UNREACHABLE_FOR_SECONDS = 30.0
+
 
 def make_engine(url: str, autocommit: bool = False) -> Engine:
     """Create an engine; SQLite gets WAL and foreign keys so it behaves like the production database."""
@@ -33,7 +51,8 @@ def make_engine(url: str, autocommit: bool = False) -> Engine:
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             create_private_file(Path(path))
-        engine = create_engine(url, connect_args={"timeout": 15})
+        # A writer waits this long for another's lock, then gives up: the webhook answers without it.
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -46,9 +65,17 @@ def make_engine(url: str, autocommit: bool = False) -> Engine:
         return engine
     # No ping before each request (a round trip every time): a connection the server dropped is
     # found by the request's first read, which ivr.calls.store.first_read tries once more on a new one.
-    connect_args = {"cursor_factory": described_once_cursor()} if url.startswith("postgresql") else {}
+    connect_args: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        connect_args = {"cursor_factory": described_once_cursor(), "connect_timeout": CONNECT_SECONDS}
+        if autocommit:
+            # The webhooks' statements take milliseconds; one stuck behind a lock gives up in time.
+            statement_ms = int(WEBHOOK_DATABASE_SECONDS * 1000)
+            connect_args["options"] = f"-c statement_timeout={statement_ms} -c lock_timeout={statement_ms}"
     options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
-    return create_engine(url, pool_size=5, max_overflow=10, connect_args=connect_args, **options)
+    return create_engine(
+        url, pool_size=5, max_overflow=10, pool_timeout=POOL_SECONDS, connect_args=connect_args, **options
+    )
 
 
 def create_private_file(path: Path) -> None:
@@ -122,11 +149,100 @@ def get_connection() -> Connection:
 
     The webhooks read and write with Core statements on it (ivr.calls.store), never with the
     pages' session; closing it at the end of the request rolls back whatever was not committed.
+    On PostgreSQL the watchdog cuts it if the database has not finished within
+    WEBHOOK_DATABASE_SECONDS: the webhook's statement then fails, and it answers without it.
     """
     connection: Connection | None = g.get("db_connection")
     if connection is None:
-        connection = g.db_connection = current_app.extensions["ivr.webhook_engine"].connect()
+        try:
+            connection = current_app.extensions["ivr.webhook_engine"].connect()
+        except Exception:
+            mark_unreachable()
+            raise
+        g.db_connection = connection
+        if connection.dialect.name == "postgresql":
+            g.db_watch = WATCHDOG.watch(connection.connection.dbapi_connection, WEBHOOK_DATABASE_SECONDS)
     return connection
+
+
+def current_connection() -> Connection | None:
+    """The webhook's connection if it has one already: undoing its work never opens a new one."""
+    connection: Connection | None = g.get("db_connection")
+    return connection
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """Whether an error says the database could not be reached in time (not a fault of the request)."""
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def mark_unreachable() -> None:
+    """Note that this worker could not reach the app's database just now."""
+    current_app.extensions["ivr.db_unreachable_at"] = time.monotonic()
+
+
+def recently_unreachable() -> bool:
+    """Whether this worker failed to reach the app's database within UNREACHABLE_FOR_SECONDS."""
+    since: float | None = current_app.extensions.get("ivr.db_unreachable_at")
+    return since is not None and time.monotonic() - since < UNREACHABLE_FOR_SECONDS
+
+
+class Watchdog:
+    """Cuts a webhook's database connection when the database has not answered in time.
+
+    A hung server (stopped, swapping, a network that drops packets) answers nothing: no server-side
+    timeout fires, and libpq waits for ever. One thread per worker looks a few times a second at the
+    connections webhooks are using, and shuts down the socket of one past its deadline: the statement
+    waiting on it fails at once, and SQLAlchemy drops the connection from the pool.
+    """
+
+    TICK_SECONDS = 0.2
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._watched: dict[int, tuple[float, Any]] = {}
+        self._thread: threading.Thread | None = None
+
+    def watch(self, dbapi_connection: Any, seconds: float) -> int:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="ivr-db-watchdog", daemon=True)
+                self._thread.start()
+            token = id(dbapi_connection)
+            self._watched[token] = (time.monotonic() + seconds, dbapi_connection)
+            return token
+
+    def release(self, token: int) -> None:
+        with self._lock:
+            self._watched.pop(token, None)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.TICK_SECONDS)
+            now = time.monotonic()
+            with self._lock:
+                for token, (deadline, dbapi_connection) in list(self._watched.items()):
+                    if now >= deadline:
+                        del self._watched[token]
+                        _cut(dbapi_connection)
+
+
+def _cut(dbapi_connection: Any) -> None:
+    try:
+        descriptor = dbapi_connection.fileno()
+    except Exception:  # noqa: BLE001, S110 - already closed: nothing to cut
+        return
+    cut = socket.socket(fileno=descriptor)
+    try:
+        with contextlib.suppress(OSError):  # the server closed it first: cut all the same
+            cut.shutdown(socket.SHUT_RDWR)
+    finally:
+        cut.detach()  # the descriptor stays the driver's, to close as it does
+
+
+WATCHDOG = Watchdog()
 
 
 def get_session() -> Session:
@@ -143,6 +259,9 @@ def get_session() -> Session:
 
 def _close_request_database(_error: BaseException | None) -> None:
     # One teardown for both: a webhook pays for one call, and finds no session to close.
+    watch: int | None = g.pop("db_watch", None)
+    if watch is not None:
+        WATCHDOG.release(watch)
     connection: Connection | None = g.pop("db_connection", None)
     if connection is not None:
         connection.close()

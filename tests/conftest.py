@@ -38,6 +38,7 @@ def settings_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         "IVR_PUBLIC_URL": PUBLIC_URL,
         "DATABASE_URL": database_url,
         "IVR_FIXED_TIME": "2026-11-30T10:00:00-05:00",  # a Monday morning: open
+        "IVR_JOURNAL": str(tmp_path / "journal" / "callbacks.jsonl"),
     } | overrides
 
 

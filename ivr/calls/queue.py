@@ -19,6 +19,7 @@ from sqlalchemy import (
     case,
     func,
     literal_column,
+    or_,
     select,
     tuple_,
 )
@@ -41,10 +42,11 @@ def join(call: StoredCall, queue_name: str, now: datetime) -> StoredEntry:
             caller_type=call.caller_type,
             priority=call.priority or 3,
             enqueued_at=now,
+            seen_at=now,
         )
     elif entry.left_at is not None:
         # Back in line after a failed hand-off: keep the original place.
-        entry.left_at, entry.result = None, None
+        entry.left_at, entry.result, entry.seen_at = None, None, now
     return entry
 
 
@@ -65,11 +67,34 @@ def load_waiting(connection: Connection, call_sid: str, now: datetime) -> tuple[
 
 
 _PERIODS = range(1, max(PRIORITIES) + 1)
+# A waiting caller's hold loop asks every round (about 20 s: the hold music's 14 s and what is
+# said). An entry not seen for three rounds is a call whose end the line never heard of (a status
+# callback lost in an outage): it is not counted ahead of anyone, nor offered to an operator, until
+# its hold loop asks again. The stale call itself is closed by a job, not here.
+SEEN_WITHIN_SECONDS = 75
+# Written every other round or so, not each: a round that tells the caller nothing writes nothing.
+SEEN_REFRESH_SECONDS = 25
 
 
 def aging_moments(now: datetime) -> dict[str, datetime]:
-    """The `waited_n` parameters of `sql_level`: now less n aging periods."""
-    return {f"waited_{n}": now - timedelta(seconds=n * AGING_SECONDS) for n in _PERIODS}
+    """The parameters of the line's order: `waited_n` (now less n aging periods) for `sql_level`,
+    and `seen_since` (now less SEEN_WITHIN_SECONDS) for `still_on_the_line`."""
+    moments = {f"waited_{n}": now - timedelta(seconds=n * AGING_SECONDS) for n in _PERIODS}
+    moments["seen_since"] = now - timedelta(seconds=SEEN_WITHIN_SECONDS)
+    return moments
+
+
+def seen(entry: StoredEntry, now: datetime) -> None:
+    """The caller's hold loop asked: they are still on the line (written when SEEN_REFRESH_SECONDS old)."""
+    if entry.seen_at is None or (now - aware(entry.seen_at, now)).total_seconds() >= SEEN_REFRESH_SECONDS:
+        entry.seen_at = now
+
+
+def still_on_the_line(entries: FromClause) -> ColumnElement[bool]:
+    """The entry's hold loop asked within SEEN_WITHIN_SECONDS (or the entry predates the tracking).
+
+    A filter on rows the index has already found (queue, not left): it changes no plan."""
+    return or_(entries.c.seen_at.is_(None), entries.c.seen_at >= bindparam("seen_since"))
 
 
 def sql_level(entries: FromClause) -> ColumnElement[int]:
@@ -110,6 +135,7 @@ def _ahead() -> ScalarSelect[int]:
             other.c.queue_name == mine.c.queue_name,
             other.c.left_at.is_(None),
             other.c.id != mine.c.id,
+            still_on_the_line(other),
             sql_pool(other) == sql_pool(mine),
             tuple_(sql_level(other), other.c.enqueued_at, other.c.id)
             < tuple_(sql_level(mine), mine.c.enqueued_at, mine.c.id),
@@ -126,11 +152,14 @@ def in_line_order(queue: FromClause) -> Select[tuple[int, int]]:
     """The waiting entries (id, call id) of `:queue_name`, first in line first: the desk chooses from it.
 
     The same order the hold loop counts positions in (`_ahead`): aged level, then who came first.
-    Needs the `waited_n` parameters (`aging_moments`); the caller adds its own conditions.
+    Needs the parameters of `aging_moments`; the caller adds its own conditions. Entries whose hold
+    loop has not asked lately (`still_on_the_line`) are left out.
     """
     return (
         select(queue.c.id, queue.c.call_id)
-        .where(queue.c.queue_name == bindparam("queue_name"), queue.c.left_at.is_(None))
+        .where(
+            queue.c.queue_name == bindparam("queue_name"), queue.c.left_at.is_(None), still_on_the_line(queue)
+        )
         .order_by(sql_level(queue), queue.c.enqueued_at, queue.c.id)
     )
 

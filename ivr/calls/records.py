@@ -80,6 +80,7 @@ class StoredEntry(Stored):
     left_at: datetime | None = None
     result: str | None = None
     wait_seconds: int | None = None
+    seen_at: datetime | None = None
 
 
 ENTRY_FIELDS = tuple(column.key for column in QUEUE.columns)

@@ -14,6 +14,7 @@ from ivr.cli.devtools import call_command, classifier_command
 from ivr.cli.flow import flow_command
 from ivr.cli.hours import hours_check_command, hours_command
 from ivr.cli.jobs import jobs_group, scheduler_command
+from ivr.cli.journal import journal_group
 from ivr.cli.keys import keys_group
 from ivr.cli.prompts import prompts_group
 from ivr.cli.translate import translate_group
@@ -35,6 +36,7 @@ for command in (
     scheduler_command,
     jobs_group,
     keys_group,
+    journal_group,
 ):
     ivr_group.add_command(command)
 

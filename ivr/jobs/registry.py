@@ -14,6 +14,7 @@ from ivr.jobs import (
     calendar_check,
     daily_summary,
     desk_review,
+    journal_replay,
     retention,
     service_levels,
     stale_calls,
@@ -118,9 +119,12 @@ JOBS: tuple[Job, ...] = (
         calendar_check.run,
         _daily(time(6, 0)),
     ),
-    # The voicemail journal's replay (another change): the lead adds it here, e.g.
-    # Job("voicemail_journal", "Replay the voicemails the journal kept", run_replay, _seconds(60)),
-    # where run_replay(context) calls replay(context.app) and returns a Done with its counts.
+    Job(
+        "journal_replay",
+        "Deliver again the callbacks (voicemails, call ends) kept while the database was away",
+        journal_replay.run,
+        _seconds(60),
+    ),
 )
 
 

@@ -114,6 +114,9 @@ class QueueEntry(Base):
     left_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     result: Mapped[str | None] = mapped_column(String(20))
     wait_seconds: Mapped[int | None] = mapped_column(Integer)
+    # When the caller's hold loop last asked (ivr.calls.queue): a call whose end was never reported
+    # stops being counted ahead of anyone. None (an entry made outside the webhooks): counted.
+    seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     call: Mapped[Call] = relationship(back_populates="queue_entry")
 

@@ -10,7 +10,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.calls import queue
 from ivr.calls import store as call_store
-from ivr.db import get_connection
+from ivr.db import database_unreachable, get_connection, mark_unreachable
 from ivr.desk import after_response, caller_gone
 from ivr.journey import flow
 from ivr.journey.answers import safety_notices
@@ -82,9 +82,10 @@ def queue_wait() -> Response:
         # Music, not silence, until Twilio asks again: a silent line sounds like a dropped call.
         gather.play(url_for_twilio("/audio/" + HOLD_MUSIC))
         if entry is not None:
-            # Kept: Twilio's queue and what the caller was told, when. A loop that tells nothing
-            # writes nothing (two loops of three, at the usual interval).
+            # Kept: Twilio's queue, that the caller is still on the line (ivr.calls.queue,
+            # SEEN_WITHIN_SECONDS), and what they were told, when.
             entry.queue_sid = request.form.get("QueueSid")
+            queue.seen(entry, moment.now)
             if announce:
                 entry.last_announced_at = moment.now
             if told is not None:
@@ -93,6 +94,8 @@ def queue_wait() -> Response:
             connection.commit()
     except Exception as error:  # noqa: BLE001 - keep the caller's place in line whatever failed
         rollback_quietly()
+        if database_unreachable(error):
+            mark_unreachable()
         log.error("queue wait failed with %s; caller kept waiting", type(error).__name__)
         response = VoiceResponse()
         response.play(url_for_twilio("/audio/" + HOLD_MUSIC))

@@ -14,7 +14,7 @@ from flask import Response, current_app, request
 from sqlalchemy import Connection
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr import routing
+from ivr import journal, routing
 from ivr.calls import queue
 from ivr.calls import store as call_store
 from ivr.calls.records import StoredCall
@@ -44,7 +44,8 @@ class Moment:
 
     def __init__(self, line: Line) -> None:
         self.line = line
-        self.now: datetime = line_now(line.settings)
+        # A journalled callback delivered again happened when it first arrived (ivr.journal).
+        self.now: datetime = journal.arrived_at() or line_now(line.settings)
         self.status: LineStatus = line.schedule.status_at(self.now)
         self.facts = Facts(
             line_open=self.status.is_open,

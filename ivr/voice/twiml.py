@@ -232,13 +232,20 @@ def voicemail(
 
 
 def safest_next_step(
-    line: Line, language: str | None, status: LineStatus, url: Url, step: int | None = None
+    line: Line,
+    language: str | None,
+    status: LineStatus,
+    url: Url,
+    step: int | None = None,
+    *,
+    queue: bool = True,
 ) -> VoiceResponse:
-    """After an error on our side: apologise, then an operator if the line is open, else voicemail."""
+    """After an error on our side: apologise, then an operator if the line is open (and its queue
+    usable), else voicemail."""
     response = VoiceResponse()
     speaker = Speaker(line, language, url)
     speaker.say(response, Said("apology"))
-    if status.is_open:
+    if status.is_open and queue:
         response.enqueue(
             line.settings.queue_name,
             action=url("/voice/queue/result", step=step or 0),

@@ -18,6 +18,7 @@ from ivr.line import current_line
 from ivr.voice import bp
 from ivr.voice.recovery import callback, caller_facing
 from ivr.voice.steps import (
+    ANY_STEP,
     Moment,
     answered_again,
     form_int,
@@ -40,11 +41,15 @@ def voicemail_done() -> Response:
     call = load_call(connection)
     if call is None:
         raise LookupError("a voicemail for a call with no record")
-    if repeat_of_answered_step(call):
-        return answered_again(connection)
     recording_sid = voicemail.recording_sid_from(
         request.form.get("RecordingUrl"), request.form.get("RecordingSid")
     )
+    if repeat_of_answered_step(call) or thanked_already(call):
+        late = call.ended_at is not None and not request.args.get("empty")
+        if late and recording_sid and form_int("RecordingDuration") > 0:
+            # Twilio reported the call's end before this action: the message is kept all the same.
+            keep_message(connection, call, recording_sid, form_int("RecordingDuration"), moment)
+        return answered_again(connection)
     duration = 0 if request.args.get("empty") else form_int("RecordingDuration")
     if recording_sid and duration > 0:
         # Written with the step below, in one transaction: the message and its step land together.
@@ -64,6 +69,13 @@ def voicemail_done() -> Response:
     return take_turn(connection, call, turn, moment, from_state, InputKind.SYSTEM, f"{duration} s")
 
 
+def thanked_already(call: StoredCall) -> bool:
+    """A <Record> rendered while the database was away carries no step (ANY_STEP): Twilio's retry of
+    its action is known by the message already taken and the caller already thanked."""
+    step = request.args.get("step", type=int)
+    return step == ANY_STEP and call.state == State.GOODBYE and call.outcome == Outcome.VOICEMAIL
+
+
 @bp.post("/voicemail/recording")
 @callback
 def voicemail_recording() -> Response:
@@ -72,32 +84,46 @@ def voicemail_recording() -> Response:
     if status != "completed":
         # "absent" is silence; anything else is a caller's message Twilio could not keep: say so loudly.
         level = logging.WARNING if status == "absent" else logging.ERROR
-        log.log(level, "recording %s for call %s", status, request.form.get("CallSid", "?"))
+        log.log(
+            level,
+            "recording %s for CallSid=%s RecordingSid=%s",
+            status[:20],
+            request.form.get("CallSid", "?")[:40],
+            request.form.get("RecordingSid", "-")[:40],
+        )
         return xml(VoiceResponse())
     connection, moment = get_connection(), Moment(current_line())
     recording_sid = voicemail.recording_sid_from(
         request.form.get("RecordingUrl"), request.form.get("RecordingSid")
     )
     if not recording_sid:
-        log.error("recording callback without a recording id")
+        call_sid = request.form.get("CallSid", "?")[:40]
+        log.error("recording callback with no recording id: CallSid=%s", call_sid)
         return xml(VoiceResponse())
     call = load_call(connection) or call_with_no_record(connection, moment)
+    keep_message(connection, call, recording_sid, form_int("RecordingDuration"), moment)
+    return xml(VoiceResponse())
+
+
+def keep_message(
+    connection: Connection, call: StoredCall, recording_sid: str, duration: int, moment: Moment
+) -> None:
+    """The caller's message as a work item (once per recording), and the call's outcome with it."""
     voicemail.record(
         connection,
         call,
         recording_sid,
         request.form.get("RecordingUrl"),
-        form_int("RecordingDuration") or None,
+        duration or None,
         moment.line.schedule,
         moment.now,
     )
     # Twilio may end the call (status callback) before it reports the recording: "hung up while
     # recording" was only how it looked until the message arrived.
-    if form_int("RecordingDuration") > 0 and call.outcome in UNTIL_A_MESSAGE_ARRIVES:
+    if duration > 0 and call.outcome in UNTIL_A_MESSAGE_ARRIVES:
         call.outcome = Outcome.VOICEMAIL
     # The outcome is not a step: no other request can lose it, so this save cannot be refused.
     call_store.save(connection, call)
-    return xml(VoiceResponse())
 
 
 def call_with_no_record(connection: Connection, moment: Moment) -> StoredCall:
