@@ -27,12 +27,13 @@ def test_a_job_run_by_hand_shows_in_the_list_with_its_result(jobs_app: Callable[
         "retention",
         "daily_summary",
         "calendar_check",
+        "journal_replay",
     }
     retention = listed.split("retention:", 1)[1]
     assert "(daily at 03:00 Eastern)\n  next: " in retention
     assert "UTC\n  last: " in retention and ", ok: 0 call(s)" in retention
     assert "urgent_alerts" in listed and "(every 30 s)\n  next: " in listed
-    assert listed.count("last: never run") == 6
+    assert listed.count("last: never run") == 7
 
 
 def test_an_unknown_job_is_named_with_the_jobs_there_are(jobs_app: Callable[..., Flask]) -> None:
