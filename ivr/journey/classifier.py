@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from ivr.journey.cues import Cue, LanguageCues, PhraseBookError, Scoring, load_book
+from ivr.journey.cues import Cue, LanguageCues, Learned, PhraseBookError, Scoring, load_book
+from ivr.journey.resemblance import LanguageModel, features, read_examples
 from ivr.journey.subjects import Subject
 from ivr.journey.words import Word, normalize
 
@@ -34,6 +35,9 @@ class PhraseBook:
 
     languages: Mapping[str, LanguageCues]
     scoring: Scoring
+    # The learned second opinion per language, and how far to trust it; none without [learned].
+    models: Mapping[str, LanguageModel] = field(default_factory=dict)
+    learned: Learned | None = None
 
     @property
     def evidence_floor(self) -> float:
@@ -42,15 +46,51 @@ class PhraseBook:
     @classmethod
     def load(cls, path: Path) -> PhraseBook:
         """Read and check a phrase file, raising PhraseBookError with the fix on any mistake."""
-        languages, scoring = load_book(path)
-        return cls(languages, scoring)
+        languages, scoring, learned = load_book(path)
+        if learned is None:
+            return cls(languages, scoring)
+        return cls(languages, scoring, _learn(languages, learned, path), learned)
 
     def classify(self, text: str, language: str) -> Classification:
         """Classify the words in one language; a language without cues gets no subject."""
-        phrases = self.languages.get(_language_code(language))
+        code = _language_code(language)
+        phrases = self.languages.get(code)
         if phrases is None:
             return Classification(None, 0.0)
         words = phrases.words(text)
+        heard = self._cues_heard(phrases, words)
+        model = self.models.get(code)
+        if model is None or self.learned is None or heard.confidence >= self.learned.confident:
+            return heard  # the cues are sure: what the caller said is written in the phrase book
+        return self._second_opinion(heard, model, features(words, phrases.word_boundaries))
+
+    def _second_opinion(self, heard: Classification, model: LanguageModel, found: set[str]) -> Classification:
+        """Where the cues are silent, thin or contested, ask the model what the words resemble.
+
+        Its belief maps onto the line's scale: at `agree` (it backs the cues' own guess) or `alone`
+        (it heard a subject by itself) the caller is routed without asking; below, the caller
+        confirms. Tuned by cross-validation on the example files (never on the unseen set).
+        """
+        assert self.learned is not None  # noqa: S101 - the caller checked
+        opinion = model.resemblance(found)
+        if opinion is None:
+            return heard
+        trust = self.learned
+        needed = trust.agree if opinion.subject == heard.subject else trust.alone
+        if opinion.belief >= needed:
+            confidence = trust.confident + (1.0 - trust.confident) * (opinion.belief - needed) / (
+                1.0 - needed
+            )
+        else:
+            confidence = trust.confident * opinion.belief / needed
+        if opinion.subject == heard.subject:
+            return Classification(heard.subject, round(max(confidence, heard.confidence), 4), heard.cues)
+        if heard.subject is not None and confidence < trust.confident:
+            return heard  # two doubtful guesses: keep the one a cue names, and ask
+        return Classification(opinion.subject, round(confidence, 4), ("(resembles the examples)",))
+
+    def _cues_heard(self, phrases: LanguageCues, words: list[Word]) -> Classification:
+        """What the phrase book's cues alone say."""
         votes = _Votes()
         claimed = [False] * len(words)
         fallbacks: list[Cue] = []
@@ -135,6 +175,29 @@ def classify(text: str, language: str, phrases: PhraseBook | None = None) -> Cla
     """Classify why the caller is calling from their words, in any language of the phrase file
     (en, es, pt, ru, fr, hi, vi, zh, ar); a language without cues (the keypad-only pa, ht) gets None."""
     return (phrases or default_phrase_book()).classify(text, language)
+
+
+def _learn(languages: Mapping[str, LanguageCues], learned: Learned, path: Path) -> dict[str, LanguageModel]:
+    """Train each language's model on its example utterances and on the phrase book's own cues."""
+    examples: dict[str, list[tuple[Subject, set[str]]]] = {code: [] for code in languages}
+    for file in learned.examples:
+        try:
+            for example in read_examples(file):
+                phrases = languages.get(example.language)
+                if phrases is not None:
+                    found = features(phrases.words(example.utterance), phrases.word_boundaries)
+                    examples[example.language].append((example.subject, found))
+        except ValueError as exc:
+            raise PhraseBookError(f"{path}: [learned] examples: {exc}. Fix that row.") from exc
+    for code, phrases in languages.items():
+        # A cue is a short example of its subject: the model then knows every word the book knows.
+        for cue in phrases.cues:
+            if cue.subject is not None and not cue.fallback:
+                said = cue.text.replace("*", "").replace("+", " ")
+                examples[code].append((cue.subject, features(phrases.words(said), phrases.word_boundaries)))
+    return {
+        code: LanguageModel.learn(found, learned.temperature) for code, found in examples.items() if found
+    }
 
 
 def _language_code(language: str) -> str:

@@ -1,0 +1,160 @@
+"""Which subject's example utterances a caller's words resemble most: a learned second opinion.
+
+The cues (cues.py) say what a phrase means; they miss what nobody wrote down. This model learns,
+per language, from the labelled example utterances, the pieces of words (character n-grams), words,
+stems and word pairs each subject's callers use, and scores a new caller's words against every
+subject (a naive Bayes model: counting, no library, trained when a worker starts, in well under a
+second). The classifier asks it when the cues are silent, thin or contested.
+
+Its features are stored as CRC-32 hashes in a sorted array beside one array of weights per
+language: a few megabytes for every language, where a dict of strings would take tens.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import zlib
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ivr.journey.subjects import Subject
+from ivr.journey.words import Word
+
+_SUBJECTS = tuple(Subject)
+# Character n-grams inside a word (with its edges marked), and for unspaced Mandarin the text's.
+_WORD_GRAMS = (3, 4, 5)
+_TEXT_GRAMS = (1, 2, 3)
+# A feature seen in one example only says more about that example than about its subject, and
+# dropping those keeps the model a third of its size.
+_FEWEST_EXAMPLES = 2
+# Laplace smoothing: a feature a subject never showed is unlikely for it, not impossible.
+_SMOOTHING = 0.1
+
+
+def features(words: Sequence[Word], word_boundaries: bool) -> set[str]:
+    """What the model sees of an utterance: n-grams, words, stems and word pairs, once each."""
+    found: set[str] = set()
+    if not word_boundaries:
+        text = "^" + "".join(w.text for w in words) + "$"
+        for n in _TEXT_GRAMS:
+            found.update("c" + text[i : i + n] for i in range(len(text) - n + 1))
+        return found
+    for word in words:
+        found.add("w" + word.text)
+        found.update("s" + stem for stem in word.stems)
+        edged = f" {word.text} "
+        for n in _WORD_GRAMS:
+            found.update("c" + edged[i : i + n] for i in range(len(edged) - n + 1))
+    found.update(f"b{a.text} {b.text}" for a, b in zip(words, words[1:], strict=False))
+    return found
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled utterance: what a caller of that language said, and the subject it was."""
+
+    language: str
+    subject: Subject
+    utterance: str
+
+
+def read_examples(path: Path) -> Iterator[Example]:
+    """Yield the rows of a `language<TAB>subject<TAB>utterance` file, after its header and comments."""
+    with path.open(encoding="utf-8", newline="") as lines:
+        rows = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+        for number, row in enumerate(rows, start=1):
+            if number == 1 or not row or row[0].startswith("#"):
+                continue
+            if len(row) != 3:
+                raise ValueError(f"{path}, line {number}: expected 3 tab-separated columns")
+            language, subject, utterance = row
+            try:
+                yield Example(language, Subject(subject), utterance)
+            except ValueError:
+                raise ValueError(f"{path}, line {number}: unknown subject {subject!r}") from None
+
+
+def _hash(feature: str) -> int:
+    return zlib.crc32(feature.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class Resemblance:
+    """The share of belief the model puts in each subject, best first."""
+
+    ranked: tuple[tuple[Subject, float], ...]
+
+    @property
+    def subject(self) -> Subject:
+        return self.ranked[0][0]
+
+    @property
+    def belief(self) -> float:
+        return self.ranked[0][1]
+
+    @property
+    def lead(self) -> float:
+        """The best subject's belief over the runner-up's."""
+        return self.ranked[0][1] - self.ranked[1][1]
+
+
+class LanguageModel:
+    """One language's learned weights: log P(feature | subject) for every kept feature."""
+
+    def __init__(self, hashes: array[int], weights: array[float], temperature: float) -> None:
+        self._hashes = hashes  # sorted
+        self._weights = weights  # len(_SUBJECTS) per hash, in the same order
+        self._temperature = temperature
+
+    @classmethod
+    def learn(cls, examples: Iterable[tuple[Subject, set[str]]], temperature: float) -> LanguageModel:
+        """Count, for each subject, in how many of its examples each feature occurs."""
+        counts: dict[int, list[int]] = {}
+        seen: dict[int, int] = {}
+        for subject, found in examples:
+            column = _SUBJECTS.index(subject)
+            for feature in found:
+                key = _hash(feature)
+                counts.setdefault(key, [0] * len(_SUBJECTS))[column] += 1
+                seen[key] = seen.get(key, 0) + 1
+        kept = sorted(key for key, n in seen.items() if n >= _FEWEST_EXAMPLES)
+        totals = [sum(counts[key][c] for key in kept) for c in range(len(_SUBJECTS))]
+        denominators = [total + _SMOOTHING * len(kept) for total in totals]
+        weights = array("f")
+        for key in kept:
+            weights.extend(
+                math.log((n + _SMOOTHING) / d) for n, d in zip(counts[key], denominators, strict=True)
+            )
+        return cls(array("I", kept), weights, temperature)
+
+    def resemblance(self, found: set[str]) -> Resemblance | None:
+        """Score every subject; None when no feature of the utterance was ever seen in an example."""
+        scores = [0.0] * len(_SUBJECTS)
+        known = 0
+        width = len(_SUBJECTS)
+        for feature in found:
+            key = _hash(feature)
+            at = bisect_left(self._hashes, key)
+            if at == len(self._hashes) or self._hashes[at] != key:
+                continue
+            known += 1
+            row = self._weights[at * width : (at + 1) * width]
+            for c in range(width):
+                scores[c] += row[c]
+        if not known:
+            return None
+        # Naive Bayes adds up evidence as if every n-gram were independent, which they are not:
+        # tempered by the square root of how many it saw, its beliefs track how often it is right.
+        top = max(scores)
+        spread = self._temperature * math.sqrt(known)
+        exps = [math.exp((s - top) / spread) for s in scores]
+        total = sum(exps)
+        ranked = sorted(
+            ((subject, e / total) for subject, e in zip(_SUBJECTS, exps, strict=True)),
+            key=lambda pair: -pair[1],
+        )
+        return Resemblance(tuple(ranked))
