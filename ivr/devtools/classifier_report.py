@@ -16,7 +16,6 @@ from ivr.journey.classifier import PhraseBook, default_phrase_book
 from ivr.journey.resemblance import Example, read_examples
 from ivr.journey.subjects import Subject
 
-
 # A labelled row is the model's example (one reader, one format): the report and the model share it.
 LabelledUtterance = Example
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from ivr.journey.cues import Cue, LanguageCues, Learned, PhraseBookError, Scoring, load_book
-from ivr.journey.resemblance import LanguageModel, features, read_examples
+from ivr.journey.resemblance import Example, LanguageModel, Resemblance, features, read_examples
 from ivr.journey.subjects import Subject
 from ivr.journey.words import Word, normalize
 
@@ -60,22 +60,29 @@ class PhraseBook:
         words = phrases.words(text)
         heard = self._cues_heard(phrases, words)
         model = self.models.get(code)
-        if model is None or self.learned is None or heard.confidence >= self.learned.confident:
-            return heard  # the cues are sure: what the caller said is written in the phrase book
-        return self._second_opinion(heard, model, features(words, phrases.word_boundaries))
-
-    def _second_opinion(self, heard: Classification, model: LanguageModel, found: set[str]) -> Classification:
-        """Where the cues are silent, thin or contested, ask the model what the words resemble.
-
-        Its belief maps onto the line's scale: at `agree` (it backs the cues' own guess) or `alone`
-        (it heard a subject by itself) the caller is routed without asking; below, the caller
-        confirms. Tuned by cross-validation on the example files (never on the unseen set).
-        """
-        assert self.learned is not None  # noqa: S101 - the caller checked
-        opinion = model.resemblance(found)
-        if opinion is None:
+        if model is None or self.learned is None:
             return heard
-        trust = self.learned
+        opinion = model.resemblance(features(words, phrases.word_boundaries))
+        if opinion is None:
+            return heard  # not one piece of these words was ever in an example
+        return self._second_opinion(heard, opinion, self.learned)
+
+    @staticmethod
+    def _second_opinion(heard: Classification, opinion: Resemblance, trust: Learned) -> Classification:
+        """Weigh what the cues heard against what the words resemble, on the line's scale.
+
+        Cues the caller said outright stand, unless the model firmly believes in another subject
+        (`veto`): then the caller confirms. Where the cues are silent, thin or contested, the model's
+        belief maps onto the scale: at `agree` (it backs the cues' own guess) or `alone` (it heard a
+        subject by itself) the caller is routed without asking; below, the caller confirms.
+        Tuned by cross-validation on the example files (never on the unseen set).
+        """
+        if heard.confidence >= trust.confident:
+            if opinion.subject != heard.subject and opinion.belief >= trust.veto:
+                # The more the model believes otherwise, the less sure: always below the line.
+                doubt = trust.confident * (1.0 - opinion.belief)
+                return Classification(heard.subject, round(doubt, 4), heard.cues)
+            return heard
         needed = trust.agree if opinion.subject == heard.subject else trust.alone
         if opinion.belief >= needed:
             confidence = trust.confident + (1.0 - trust.confident) * (opinion.belief - needed) / (
@@ -178,26 +185,33 @@ def classify(text: str, language: str, phrases: PhraseBook | None = None) -> Cla
 
 
 def _learn(languages: Mapping[str, LanguageCues], learned: Learned, path: Path) -> dict[str, LanguageModel]:
-    """Train each language's model on its example utterances and on the phrase book's own cues."""
-    examples: dict[str, list[tuple[Subject, set[str]]]] = {code: [] for code in languages}
+    """Train each language's model on the example files of [learned]."""
+    examples: list[Example] = []
     for file in learned.examples:
         try:
-            for example in read_examples(file):
-                phrases = languages.get(example.language)
-                if phrases is not None:
-                    found = features(phrases.words(example.utterance), phrases.word_boundaries)
-                    examples[example.language].append((example.subject, found))
+            examples.extend(read_examples(file))
         except ValueError as exc:
             raise PhraseBookError(f"{path}: [learned] examples: {exc}. Fix that row.") from exc
+    return learn_models(languages, examples, learned.temperature)
+
+
+def learn_models(
+    languages: Mapping[str, LanguageCues], examples: Iterable[Example], temperature: float
+) -> dict[str, LanguageModel]:
+    """Train each language's model on its example utterances and on the phrase book's own cues."""
+    found: dict[str, list[tuple[Subject, set[str]]]] = {code: [] for code in languages}
+    for example in examples:
+        phrases = languages.get(example.language)
+        if phrases is not None:
+            seen = features(phrases.words(example.utterance), phrases.word_boundaries)
+            found[example.language].append((example.subject, seen))
     for code, phrases in languages.items():
         # A cue is a short example of its subject: the model then knows every word the book knows.
         for cue in phrases.cues:
             if cue.subject is not None and not cue.fallback:
                 said = cue.text.replace("*", "").replace("+", " ")
-                examples[code].append((cue.subject, features(phrases.words(said), phrases.word_boundaries)))
-    return {
-        code: LanguageModel.learn(found, learned.temperature) for code, found in examples.items() if found
-    }
+                found[code].append((cue.subject, features(phrases.words(said), phrases.word_boundaries)))
+    return {code: LanguageModel.learn(seen, temperature) for code, seen in found.items() if seen}
 
 
 def _language_code(language: str) -> str:

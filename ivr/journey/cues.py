@@ -125,6 +125,8 @@ class Learned:
     # the cues' guess, and where it alone heard a subject (or outvotes a thin guess).
     agree: float
     alone: float
+    # Its belief in another subject at which a cue's sure answer is confirmed by the caller instead.
+    veto: float
     # The line's threshold: a confidence at or above it routes the caller without asking.
     confident: float
 
@@ -171,11 +173,11 @@ def _learned(table: object, path: Path) -> Learned:
         files = table["examples"]
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             raise TypeError("examples is not a list of file names")
-        numbers = [float(table[key]) for key in ("temperature", "agree", "alone", "confident")]
+        numbers = [float(table[key]) for key in ("temperature", "agree", "alone", "veto", "confident")]
     except (KeyError, TypeError, ValueError) as exc:
         raise PhraseBookError(
             f"{path}: [learned] needs examples (a list of files) and numbers for temperature, agree, "
-            f"alone and confident ({exc!r}). Fix: restore the [learned] table."
+            f"alone, veto and confident ({exc!r}). Fix: restore the [learned] table."
         ) from exc
     examples = tuple((path.parent / f).resolve() for f in files)
     for file in examples:

@@ -26,11 +26,8 @@ from ivr.journey.words import Word
 
 _SUBJECTS = tuple(Subject)
 # Character n-grams inside a word (with its edges marked), and for unspaced Mandarin the text's.
-_WORD_GRAMS = (3, 4, 5)
+_WORD_GRAMS = (2, 3, 4, 5)
 _TEXT_GRAMS = (1, 2, 3)
-# A feature seen in one example only says more about that example than about its subject, and
-# dropping those keeps the model a third of its size.
-_FEWEST_EXAMPLES = 2
 # Laplace smoothing: a feature a subject never showed is unlikely for it, not impossible.
 _SMOOTHING = 0.1
 
@@ -114,14 +111,14 @@ class LanguageModel:
     def learn(cls, examples: Iterable[tuple[Subject, set[str]]], temperature: float) -> LanguageModel:
         """Count, for each subject, in how many of its examples each feature occurs."""
         counts: dict[int, list[int]] = {}
-        seen: dict[int, int] = {}
         for subject, found in examples:
             column = _SUBJECTS.index(subject)
             for feature in found:
                 key = _hash(feature)
                 counts.setdefault(key, [0] * len(_SUBJECTS))[column] += 1
-                seen[key] = seen.get(key, 0) + 1
-        kept = sorted(key for key, n in seen.items() if n >= _FEWEST_EXAMPLES)
+        # Every feature is kept, even one seen once: cross-validation found that a rare n-gram (a word
+        # only that subject's callers used) helps more than it misleads.
+        kept = sorted(counts)
         totals = [sum(counts[key][c] for key in kept) for c in range(len(_SUBJECTS))]
         denominators = [total + _SMOOTHING * len(kept) for total in totals]
         weights = array("f")
@@ -131,7 +128,7 @@ class LanguageModel:
             )
         return cls(array("I", kept), weights, temperature)
 
-    def resemblance(self, found: set[str]) -> Resemblance | None:
+    def resemblance(self, found: set[str], prior: Sequence[float] = ()) -> Resemblance | None:
         """Score every subject; None when no feature of the utterance was ever seen in an example."""
         scores = [0.0] * len(_SUBJECTS)
         known = 0
@@ -151,7 +148,11 @@ class LanguageModel:
         # tempered by the square root of how many it saw, its beliefs track how often it is right.
         top = max(scores)
         spread = self._temperature * math.sqrt(known)
-        exps = [math.exp((s - top) / spread) for s in scores]
+        logits = [(s - top) / spread for s in scores]
+        if prior:
+            logits = [logit + p for logit, p in zip(logits, prior, strict=True)]
+        top = max(logits)
+        exps = [math.exp(logit - top) for logit in logits]
         total = sum(exps)
         ranked = sorted(
             ((subject, e / total) for subject, e in zip(_SUBJECTS, exps, strict=True)),
