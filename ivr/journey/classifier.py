@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -199,19 +199,25 @@ def learn_models(
     languages: Mapping[str, LanguageCues], examples: Iterable[Example], temperature: float
 ) -> dict[str, LanguageModel]:
     """Train each language's model on its example utterances and on the phrase book's own cues."""
-    found: dict[str, list[tuple[Subject, set[str]]]] = {code: [] for code in languages}
+    said: dict[str, list[Example]] = {code: [] for code in languages}
     for example in examples:
-        phrases = languages.get(example.language)
-        if phrases is not None:
-            seen = features(phrases.words(example.utterance), phrases.word_boundaries)
-            found[example.language].append((example.subject, seen))
-    for code, phrases in languages.items():
-        # A cue is a short example of its subject: the model then knows every word the book knows.
-        for cue in phrases.cues:
-            if cue.subject is not None and not cue.fallback:
-                said = cue.text.replace("*", "").replace("+", " ")
-                found[code].append((cue.subject, features(phrases.words(said), phrases.word_boundaries)))
-    return {code: LanguageModel.learn(seen, temperature) for code, seen in found.items() if seen}
+        if example.language in said:
+            said[example.language].append(example)
+    return {
+        code: LanguageModel.learn(_examples_of(phrases, said[code]), temperature)
+        for code, phrases in languages.items()
+    }
+
+
+def _examples_of(phrases: LanguageCues, said: list[Example]) -> Iterator[tuple[Subject, set[str]]]:
+    """One language's examples as the model sees them, one at a time."""
+    for example in said:
+        yield example.subject, features(phrases.words(example.utterance), phrases.word_boundaries)
+    # A cue is a short example of its subject: the model then knows every word the book knows.
+    for cue in phrases.cues:
+        if cue.subject is not None and not cue.fallback:
+            words = phrases.words(cue.text.replace("*", "").replace("+", " "))
+            yield cue.subject, features(words, phrases.word_boundaries)
 
 
 def _language_code(language: str) -> str:

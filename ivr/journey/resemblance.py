@@ -30,6 +30,9 @@ _WORD_GRAMS = (2, 3, 4, 5)
 _TEXT_GRAMS = (1, 2, 3)
 # Laplace smoothing: a feature a subject never showed is unlikely for it, not impossible.
 _SMOOTHING = 0.1
+# Counts are kept in a byte: a feature in more than 255 examples of a subject says nothing more.
+_MOST_COUNTED = 255
+_LOG_COUNT = [math.log(n + _SMOOTHING) for n in range(_MOST_COUNTED + 1)]
 
 
 def features(words: Sequence[Word], word_boundaries: bool) -> set[str]:
@@ -100,48 +103,64 @@ class Resemblance:
 
 
 class LanguageModel:
-    """One language's learned weights: log P(feature | subject) for every kept feature."""
+    """One language's learned counts: in how many examples of each subject each feature occurs."""
 
-    def __init__(self, hashes: array[int], weights: array[float], temperature: float) -> None:
+    def __init__(
+        self, hashes: array[int], counts: bytes, denominators: Sequence[float], temperature: float
+    ) -> None:
         self._hashes = hashes  # sorted
-        self._weights = weights  # len(_SUBJECTS) per hash, in the same order
+        self._counts = counts  # len(_SUBJECTS) per hash, in the same order, at most _MOST_COUNTED
+        self._denominators = [math.log(d) for d in denominators]
         self._temperature = temperature
 
     @classmethod
     def learn(cls, examples: Iterable[tuple[Subject, set[str]]], temperature: float) -> LanguageModel:
-        """Count, for each subject, in how many of its examples each feature occurs."""
-        counts: dict[int, list[int]] = {}
+        """Count, for each subject, in how many of its examples each feature occurs.
+
+        One example at a time into a byte per subject and feature: a worker never holds every
+        example's features at once (that alone took tens of megabytes).
+        """
+        width = len(_SUBJECTS)
+        row_of: dict[int, int] = {}
+        counts = bytearray()
+        totals = [0] * width
         for subject, found in examples:
             column = _SUBJECTS.index(subject)
             for feature in found:
                 key = _hash(feature)
-                counts.setdefault(key, [0] * len(_SUBJECTS))[column] += 1
+                row = row_of.get(key)
+                if row is None:
+                    row = row_of[key] = len(row_of)
+                    counts.extend(bytes(width))
+                at = row * width + column
+                if counts[at] < _MOST_COUNTED:
+                    counts[at] += 1
+                    totals[column] += 1
         # Every feature is kept, even one seen once: cross-validation found that a rare n-gram (a word
         # only that subject's callers used) helps more than it misleads.
-        kept = sorted(counts)
-        totals = [sum(counts[key][c] for key in kept) for c in range(len(_SUBJECTS))]
-        denominators = [total + _SMOOTHING * len(kept) for total in totals]
-        weights = array("f")
+        kept = sorted(row_of)
+        ordered = bytearray()
         for key in kept:
-            weights.extend(
-                math.log((n + _SMOOTHING) / d) for n, d in zip(counts[key], denominators, strict=True)
-            )
-        return cls(array("I", kept), weights, temperature)
+            row = row_of[key]
+            ordered += counts[row * width : (row + 1) * width]
+        denominators = [total + _SMOOTHING * len(kept) for total in totals]
+        return cls(array("I", kept), bytes(ordered), denominators, temperature)
 
     def resemblance(self, found: set[str], prior: Sequence[float] = ()) -> Resemblance | None:
         """Score every subject; None when no feature of the utterance was ever seen in an example."""
-        scores = [0.0] * len(_SUBJECTS)
-        known = 0
         width = len(_SUBJECTS)
+        scores = [0.0] * width
+        known = 0
         for feature in found:
             key = _hash(feature)
             at = bisect_left(self._hashes, key)
             if at == len(self._hashes) or self._hashes[at] != key:
                 continue
             known += 1
-            row = self._weights[at * width : (at + 1) * width]
-            for c in range(width):
-                scores[c] += row[c]
+            for c, n in enumerate(self._counts[at * width : (at + 1) * width]):
+                scores[c] += _LOG_COUNT[n]
+        # log P(feature | subject) = log(count + smoothing) - log(denominator), for each known feature.
+        scores = [score - known * d for score, d in zip(scores, self._denominators, strict=True)]
         if not known:
             return None
         # Naive Bayes adds up evidence as if every n-gram were independent, which they are not:
