@@ -58,17 +58,25 @@ class PhraseBook:
         if phrases is None:
             return Classification(None, 0.0)
         words = phrases.words(text)
-        heard = self._cues_heard(phrases, words)
+        votes = self._cues_heard(phrases, words)
+        heard = votes.classification(self.scoring.evidence_floor)
         model = self.models.get(code)
         if model is None or self.learned is None:
             return heard
         opinion = model.resemblance(features(words, phrases.word_boundaries))
-        if opinion is None:
-            return heard  # not one piece of these words was ever in an example
-        return self._second_opinion(heard, opinion, self.learned)
+        if opinion is None or opinion.words_known < self.learned.fewest_words:
+            # One or two words ("custodios", "адрес") are a cue's job: letters alone resemble
+            # too much at that length.
+            return heard
+        # A guess resting on a misheard word or a bare "question" is never made sure by a model that
+        # reads letters: "avocado" resembles "avocat" to both. The caller confirms it.
+        said_outright = heard.subject in votes.heard_right
+        return self._second_opinion(heard, opinion, self.learned, said_outright)
 
     @staticmethod
-    def _second_opinion(heard: Classification, opinion: Resemblance, trust: Learned) -> Classification:
+    def _second_opinion(
+        heard: Classification, opinion: Resemblance, trust: Learned, said_outright: bool
+    ) -> Classification:
         """Weigh what the cues heard against what the words resemble, on the line's scale.
 
         Cues the caller said outright stand, unless the model firmly believes in another subject
@@ -91,12 +99,16 @@ class PhraseBook:
         else:
             confidence = trust.confident * opinion.belief / needed
         if opinion.subject == heard.subject:
+            if not said_outright:
+                return heard
             return Classification(heard.subject, round(max(confidence, heard.confidence), 4), heard.cues)
-        if heard.subject is not None and confidence < trust.confident:
-            return heard  # two doubtful guesses: keep the one a cue names, and ask
+        if confidence < trust.confident:
+            # Two doubtful guesses: keep the one a cue names, and ask. No cue and a doubtful
+            # likeness ("hello, good morning") is no subject: the caller hears the list.
+            return heard
         return Classification(opinion.subject, round(confidence, 4), ("(resembles the examples)",))
 
-    def _cues_heard(self, phrases: LanguageCues, words: list[Word]) -> Classification:
+    def _cues_heard(self, phrases: LanguageCues, words: list[Word]) -> _Votes:
         """What the phrase book's cues alone say."""
         votes = _Votes()
         claimed = [False] * len(words)
@@ -113,8 +125,8 @@ class PhraseBook:
         if not votes.scores:
             for cue in fallbacks:
                 if _claim(cue, words, claimed):
-                    votes.add(cue, cue.weight)
-        return votes.classification(self.scoring.evidence_floor)
+                    votes.add(cue, cue.weight, outright=False)
+        return votes
 
     def _hear_again(
         self, phrases: LanguageCues, words: list[Word], claimed: list[bool], votes: _Votes
@@ -150,10 +162,14 @@ class _Votes:
         self.scores: dict[Subject, float] = {}
         self.voters: dict[Subject, list[str]] = {}
         self.voted: set[str] = set()
+        # Subjects a cue voted for that the caller said outright: heard right, and no fallback.
+        self.heard_right: set[Subject] = set()
 
-    def add(self, cue: Cue, weight: float, misheard: bool = False) -> None:
+    def add(self, cue: Cue, weight: float, misheard: bool = False, outright: bool = True) -> None:
         if cue.subject is None:
             return  # an "ignore" phrase: it claimed its words, that is all it does
+        if outright and not misheard:
+            self.heard_right.add(cue.subject)
         self.scores[cue.subject] = self.scores.get(cue.subject, 0.0) + weight
         self.voters.setdefault(cue.subject, []).append(f"{cue.text} (misheard)" if misheard else cue.text)
         self.voted.add(cue.text)

@@ -129,6 +129,9 @@ class Learned:
     veto: float
     # The line's threshold: a confidence at or above it routes the caller without asking.
     confident: float
+    # The fewest of the caller's words (characters, unspaced) the examples must know for the model
+    # to have an opinion at all.
+    fewest_words: int
 
 
 def load_book(path: Path) -> tuple[dict[str, LanguageCues], Scoring, Learned | None]:
@@ -173,11 +176,14 @@ def _learned(table: object, path: Path) -> Learned:
         files = table["examples"]
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             raise TypeError("examples is not a list of file names")
-        numbers = [float(table[key]) for key in ("temperature", "agree", "alone", "veto", "confident")]
+        temperature, agree, alone, veto, confident = (
+            float(table[key]) for key in ("temperature", "agree", "alone", "veto", "confident")
+        )
+        fewest = int(table["fewest_words"])
     except (KeyError, TypeError, ValueError) as exc:
         raise PhraseBookError(
             f"{path}: [learned] needs examples (a list of files) and numbers for temperature, agree, "
-            f"alone, veto and confident ({exc!r}). Fix: restore the [learned] table."
+            f"alone, veto, confident and fewest_words ({exc!r}). Fix: restore the [learned] table."
         ) from exc
     examples = tuple((path.parent / f).resolve() for f in files)
     for file in examples:
@@ -186,7 +192,7 @@ def _learned(table: object, path: Path) -> Learned:
                 f"{path}: [learned] examples names {file}, which does not exist. "
                 "Fix: name an existing file, relative to the phrase file."
             )
-    return Learned(examples, *numbers)
+    return Learned(examples, temperature, agree, alone, veto, confident, fewest)
 
 
 def _language(

@@ -87,6 +87,8 @@ class Resemblance:
     """The share of belief the model puts in each subject, best first."""
 
     ranked: tuple[tuple[Subject, float], ...]
+    # How many of the caller's words (characters, in unspaced text) the examples ever held.
+    words_known: int = 0
 
     @property
     def subject(self) -> Subject:
@@ -150,13 +152,14 @@ class LanguageModel:
         """Score every subject; None when no feature of the utterance was ever seen in an example."""
         width = len(_SUBJECTS)
         scores = [0.0] * width
-        known = 0
+        known = words_known = 0
         for feature in found:
             key = _hash(feature)
             at = bisect_left(self._hashes, key)
             if at == len(self._hashes) or self._hashes[at] != key:
                 continue
             known += 1
+            words_known += feature[0] == "w" or (feature[0] == "c" and len(feature) == 2)
             for c, n in enumerate(self._counts[at * width : (at + 1) * width]):
                 scores[c] += _LOG_COUNT[n]
         # log P(feature | subject) = log(count + smoothing) - log(denominator), for each known feature.
@@ -177,4 +180,4 @@ class LanguageModel:
             ((subject, e / total) for subject, e in zip(_SUBJECTS, exps, strict=True)),
             key=lambda pair: -pair[1],
         )
-        return Resemblance(tuple(ranked))
+        return Resemblance(tuple(ranked), words_known)
