@@ -148,7 +148,11 @@ class LanguageModel:
         denominators = [total + _SMOOTHING * len(kept) for total in totals]
         return cls(array("I", kept), bytes(ordered), denominators, temperature)
 
-    def resemblance(self, found: set[str], prior: Sequence[float] = ()) -> Resemblance | None:
+    def size_in_bytes(self) -> int:
+        """What the model holds: its hashes and counts."""
+        return self._hashes.itemsize * len(self._hashes) + len(self._counts)
+
+    def resemblance(self, found: set[str]) -> Resemblance | None:
         """Score every subject; None when no feature of the utterance was ever seen in an example."""
         width = len(_SUBJECTS)
         scores = [0.0] * width
@@ -171,8 +175,6 @@ class LanguageModel:
         top = max(scores)
         spread = self._temperature * math.sqrt(known)
         logits = [(s - top) / spread for s in scores]
-        if prior:
-            logits = [logit + p for logit, p in zip(logits, prior, strict=True)]
         top = max(logits)
         exps = [math.exp(logit - top) for logit in logits]
         total = sum(exps)
