@@ -73,7 +73,7 @@ def test_a_misheard_word_stays_a_guess_even_when_the_examples_agree() -> None:
 def test_a_book_without_examples_classifies_by_its_cues_alone(tmp_path: Path) -> None:
     path = tmp_path / "phrases.toml"
     text = PHRASES_FILE.read_text(encoding="utf-8")
-    start = text.index("[learned]")
+    start = text.index("\n[learned]\n")
     end = text.index("\n[", start + 1)
     path.write_text(text[:start] + text[end:], encoding="utf-8")
     book = PhraseBook.load(path)
