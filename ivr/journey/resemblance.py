@@ -98,11 +98,6 @@ class Resemblance:
     def belief(self) -> float:
         return self.ranked[0][1]
 
-    @property
-    def lead(self) -> float:
-        """The best subject's belief over the runner-up's."""
-        return self.ranked[0][1] - self.ranked[1][1]
-
 
 class LanguageModel:
     """One language's learned counts: in how many examples of each subject each feature occurs."""
