@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,14 +13,11 @@ import click
 # named here too, for `python -m` below and for code that looks for it beside its report.
 from ivr.cli.devtools import DEFAULT_THRESHOLD
 from ivr.journey.classifier import PhraseBook, default_phrase_book
+from ivr.journey.resemblance import Example, read_examples
 from ivr.journey.subjects import Subject
 
-
-@dataclass(frozen=True)
-class LabelledUtterance:
-    language: str
-    subject: Subject
-    utterance: str
+# A labelled row is the model's example (one reader, one format): the report and the model share it.
+LabelledUtterance = Example
 
 
 @dataclass(frozen=True)
@@ -54,18 +50,7 @@ class LanguageAccuracy:
 
 def read_utterances(path: Path) -> Iterator[LabelledUtterance]:
     """Yield the rows of a `language<TAB>subject<TAB>utterance` file, after its header."""
-    with path.open(encoding="utf-8", newline="") as lines:
-        rows = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-        for number, row in enumerate(rows, start=1):
-            if number == 1 or not row or row[0].startswith("#"):
-                continue
-            if len(row) != 3:
-                raise ValueError(f"{path}, line {number}: expected 3 tab-separated columns")
-            language, subject, utterance = row
-            try:
-                yield LabelledUtterance(language, Subject(subject), utterance)
-            except ValueError:
-                raise ValueError(f"{path}, line {number}: unknown subject {subject!r}") from None
+    return read_examples(path)
 
 
 def evaluate(

@@ -115,7 +115,26 @@ class Scoring:
     misheard_share: float
 
 
-def load_book(path: Path) -> tuple[dict[str, LanguageCues], Scoring]:
+@dataclass(frozen=True)
+class Learned:
+    """The [learned] table: the example files the second opinion learns from, and how far to trust it."""
+
+    examples: tuple[Path, ...]
+    temperature: float
+    # The model's belief in the subject at which it answers without asking: where it agrees with
+    # the cues' guess, and where it alone heard a subject (or outvotes a thin guess).
+    agree: float
+    alone: float
+    # Its belief in another subject at which a cue's sure answer is confirmed by the caller instead.
+    veto: float
+    # The line's threshold: a confidence at or above it routes the caller without asking.
+    confident: float
+    # The fewest of the caller's words (characters, unspaced) the examples must know for the model
+    # to have an opinion at all.
+    fewest_words: int
+
+
+def load_book(path: Path) -> tuple[dict[str, LanguageCues], Scoring, Learned | None]:
     """Read and check a phrase file, raising PhraseBookError with the fix on any mistake."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -126,8 +145,9 @@ def load_book(path: Path) -> tuple[dict[str, LanguageCues], Scoring]:
     return _parse_book(data, path)
 
 
-def _parse_book(data: dict[str, Any], path: Path) -> tuple[dict[str, LanguageCues], Scoring]:
+def _parse_book(data: dict[str, Any], path: Path) -> tuple[dict[str, LanguageCues], Scoring, Learned | None]:
     scoring = _scoring(data.get("scoring", {}), path)
+    learned = _learned(data["learned"], path) if "learned" in data else None
     options = data.get("options", {})
     for code, language_options in options.items():
         _check_options(code, language_options, path)
@@ -138,7 +158,7 @@ def _parse_book(data: dict[str, Any], path: Path) -> tuple[dict[str, LanguageCue
         _subject(_BORROWED, name, path)
     languages: dict[str, LanguageCues] = {}
     for code, tables in data.items():
-        if code in ("scoring", "options", _BORROWED):
+        if code in ("scoring", "options", "learned", _BORROWED):
             continue
         if not isinstance(tables, dict):
             raise PhraseBookError(f"{path}: [{code}] must be a table of subjects.")
@@ -146,7 +166,33 @@ def _parse_book(data: dict[str, Any], path: Path) -> tuple[dict[str, LanguageCue
         # English is where the borrowed words come from: its own cues already hold them.
         sources = [(code, tables)] + ([(_BORROWED, borrowed)] if code != "en" else [])
         languages[code] = _language(language_options, sources, scoring, path)
-    return languages, scoring
+    return languages, scoring, learned
+
+
+def _learned(table: object, path: Path) -> Learned:
+    try:
+        if not isinstance(table, dict):
+            raise TypeError("[learned] is not a table")
+        files = table["examples"]
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            raise TypeError("examples is not a list of file names")
+        temperature, agree, alone, veto, confident = (
+            float(table[key]) for key in ("temperature", "agree", "alone", "veto", "confident")
+        )
+        fewest = int(table["fewest_words"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PhraseBookError(
+            f"{path}: [learned] needs examples (a list of files) and numbers for temperature, agree, "
+            f"alone, veto, confident and fewest_words ({exc!r}). Fix: restore the [learned] table."
+        ) from exc
+    examples = tuple((path.parent / f).resolve() for f in files)
+    for file in examples:
+        if not file.is_file():
+            raise PhraseBookError(
+                f"{path}: [learned] examples names {file}, which does not exist. "
+                "Fix: name an existing file, relative to the phrase file."
+            )
+    return Learned(examples, temperature, agree, alone, veto, confident, fewest)
 
 
 def _language(

@@ -1,0 +1,103 @@
+"""Tune the learned second opinion by cross-validation on the example files (never the unseen set).
+
+`python -m ivr.devtools.classifier_tuning`: each example file's rows are split in five; each fifth is
+classified by a model trained on the other four (and the cues), so every row is measured as speech
+the model has not seen. The cues themselves were written from the older files, so the figures that
+say most are those of files the cues were not tuned on (subject_utterances_callers.tsv): they are
+printed per language for one file, for a grid of [learned] settings, the shipped one marked "*".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Iterable
+
+import click
+
+from ivr.cli.devtools import DEFAULT_THRESHOLD
+from ivr.journey.classifier import PHRASES_FILE, PhraseBook, learn_models
+from ivr.journey.resemblance import Example, read_examples
+
+FOLDS = 5
+_SEED = 12  # the same folds every run, so two settings are compared on the same split
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    example: Example
+    file: str
+    subject: str | None
+    confidence: float
+
+
+Setting = tuple[float, float, float]  # agree, alone, veto
+
+
+def cross_validate(
+    book: PhraseBook, temperature: float, settings: Iterable[Setting]
+) -> dict[Setting, list[Outcome]]:
+    """Classify every example of the book's files with models that never saw it, per setting."""
+    assert book.learned is not None  # noqa: S101 - a developer tool on the shipped book
+    rows = [(file.name, example) for file in book.learned.examples for example in read_examples(file)]
+    order = list(range(len(rows)))
+    random.Random(_SEED).shuffle(order)  # noqa: S311 - folds, not secrets
+    fold = {row: position % FOLDS for position, row in enumerate(order)}
+    settings = list(settings)
+    outcomes: dict[Setting, list[Outcome]] = {s: [] for s in settings}
+    for k in range(FOLDS):
+        trained = [example for i, (_, example) in enumerate(rows) if fold[i] != k]
+        models = learn_models(book.languages, trained, temperature)
+        for setting in settings:
+            agree, alone, veto = setting
+            learned = dataclasses.replace(
+                book.learned, agree=agree, alone=alone, veto=veto, temperature=temperature
+            )
+            judge = dataclasses.replace(book, models=models, learned=learned)
+            for i, (name, example) in enumerate(rows):
+                if fold[i] == k:
+                    found = judge.classify(example.utterance, example.language)
+                    subject = found.subject.value if found.subject else None
+                    outcomes[setting].append(Outcome(example, name, subject, found.confidence))
+    return outcomes
+
+
+def _figures(outcomes: list[Outcome], threshold: float) -> tuple[int, float, float]:
+    confident = [o for o in outcomes if o.subject is not None and o.confidence >= threshold]
+    right = sum(o.subject == o.example.subject.value for o in confident)
+    return len(outcomes), len(confident) / max(len(outcomes), 1), right / max(len(confident), 1)
+
+
+@click.command()
+@click.option(
+    "--file", "only", default="subject_utterances_callers.tsv", help="The example file to report on."
+)
+@click.option("--temperature", type=float, multiple=True, help="Temperatures to try (default: the book's).")
+def tune(only: str, temperature: tuple[float, ...]) -> None:
+    """Print confident share and precision per language for a grid of [learned] settings."""
+    book = PhraseBook.load(PHRASES_FILE)
+    assert book.learned is not None  # noqa: S101
+    learned = book.learned
+    shipped = (learned.temperature, learned.agree, learned.alone, learned.veto)
+    grid = [
+        (agree, alone, veto)
+        for agree in sorted({0.3, 0.4, 0.5, learned.agree})
+        for alone in sorted({0.6, 0.7, 0.8, learned.alone})
+        for veto in sorted({0.5, 0.7, 1.0, learned.veto})
+    ]
+    for t in temperature or (learned.temperature,):
+        for (agree, alone, veto), outcomes in cross_validate(book, t, grid).items():
+            mine = [o for o in outcomes if o.file == only]
+            languages = sorted({o.example.language for o in mine})
+            cells = []
+            for language in [*languages, None]:
+                chosen = [o for o in mine if language is None or o.example.language == language]
+                _, share, precision = _figures(chosen, DEFAULT_THRESHOLD)
+                cells.append(f"{language or 'all'} {share:4.0%} {precision:6.1%}")
+            mark = "*" if (t, agree, alone, veto) == shipped else " "
+            setting = f"T={t:<4} agree={agree:<4} alone={alone:<4} veto={veto:<4}"
+            click.echo(f"{mark} {setting} | " + " | ".join(cells))
+
+
+if __name__ == "__main__":
+    tune()

@@ -1,0 +1,171 @@
+"""The classifier's learned second opinion: callers' unwritten phrasings are understood, in every language."""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from ivr.devtools.classifier_report import accuracy_report, overall, read_utterances
+from ivr.devtools.classifier_tuning import Outcome, cross_validate
+from ivr.journey.classifier import PHRASES_FILE, PhraseBook, PhraseBookError, classify, default_phrase_book
+from ivr.journey.subjects import Subject
+
+THRESHOLD = 0.6
+DATA = Path(__file__).resolve().parents[1] / "data"
+CALLERS = DATA / "subject_utterances_callers.tsv"
+# Written blind by a helper who never saw the cue lists or the examples; never tuned on.
+UNSEEN = DATA / "subject_utterances_unseen.tsv"
+SPOKEN_LANGUAGES = ("en", "es", "pt", "ru", "fr", "hi", "vi", "zh", "ar")
+
+
+def without_model() -> PhraseBook:
+    return dataclasses.replace(default_phrase_book(), models={}, learned=None)
+
+
+# --- what callers say that no cue names ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "subject"),
+    [
+        ("he says he does not want to wake up anymore", "en", Subject.MENTAL_HEALTH),
+        ("my son has not eaten in days and he stays in bed staring at nothing", "en", Subject.MENTAL_HEALTH),
+    ],
+)
+def test_words_no_cue_names_are_understood_from_the_examples(
+    text: str, language: str, subject: Subject
+) -> None:
+    assert without_model().classify(text, language).subject is None
+    found = classify(text, language)
+    assert found.subject == subject
+    assert found.confidence >= THRESHOLD
+    assert found.cues == ("(resembles the examples)",), "a supervisor sees why"
+
+
+def test_a_thin_cue_backed_by_the_examples_is_answered_without_asking() -> None:
+    text = "mi hijo ya no quiere comer y se la pasa llorando"
+    alone = without_model().classify(text, "es")
+    assert alone.subject == Subject.MENTAL_HEALTH and alone.confidence < THRESHOLD
+    found = classify(text, "es")
+    assert found.subject == Subject.MENTAL_HEALTH
+    assert found.confidence >= THRESHOLD
+    assert found.cues == alone.cues
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("hello good morning", "en"), ("hola buenas tardes", "es"), ("адрес", "ru"), ("custodios", "es")],
+)
+def test_one_or_two_words_and_greetings_are_never_answered_by_the_model(text: str, language: str) -> None:
+    found = classify(text, language)
+    assert found.subject is None or found.confidence < THRESHOLD, found
+
+
+def test_a_misheard_word_stays_a_guess_even_when_the_examples_agree() -> None:
+    found = classify("i need to talk to a lawer about it", "en")
+    assert found.subject == Subject.LEGAL_ACCESS
+    assert found.confidence < THRESHOLD
+
+
+def test_a_book_without_examples_classifies_by_its_cues_alone(tmp_path: Path) -> None:
+    path = tmp_path / "phrases.toml"
+    text = PHRASES_FILE.read_text(encoding="utf-8")
+    start = text.index("\n[learned]\n")
+    end = text.index("\n[", start + 1)
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    book = PhraseBook.load(path)
+    assert book.learned is None and not book.models
+    assert book.classify("he says he does not want to wake up anymore", "en").subject is None
+
+
+def test_a_missing_examples_file_names_the_phrase_file_and_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "phrases.toml"
+    text = PHRASES_FILE.read_text(encoding="utf-8")
+    path.write_text(text.replace('"../tests/data/subject_utterances.tsv"', '"nowhere.tsv"'), encoding="utf-8")
+    with pytest.raises(PhraseBookError, match=r"phrases\.toml.*nowhere\.tsv.*Fix"):
+        PhraseBook.load(path)
+
+
+def test_a_learned_table_without_its_numbers_names_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "phrases.toml"
+    text = PHRASES_FILE.read_text(encoding="utf-8")
+    path.write_text(text.replace("veto = 0.5\n", ""), encoding="utf-8")
+    with pytest.raises(PhraseBookError, match=r"\[learned\].*veto.*Fix"):
+        PhraseBook.load(path)
+
+
+def test_the_model_stays_small_in_a_worker() -> None:
+    # Every web worker holds it: a byte per subject and feature, a 4-byte hash per feature.
+    book = default_phrase_book()
+    assert set(book.models) == set(SPOKEN_LANGUAGES)
+    held = sum(model.size_in_bytes() for model in book.models.values())
+    assert held < 3_000_000, held
+
+
+# --- how often, in every language ---------------------------------------------------------------
+
+
+@cache
+def callers_as_unseen() -> tuple[Outcome, ...]:
+    """The callers' examples, each classified by a model trained without it (5-fold)."""
+    book = default_phrase_book()
+    assert book.learned is not None
+    setting = (book.learned.agree, book.learned.alone, book.learned.veto)
+    outcomes = cross_validate(book, book.learned.temperature, [setting])[setting]
+    return tuple(o for o in outcomes if o.file == CALLERS.name)
+
+
+@pytest.mark.parametrize("language", SPOKEN_LANGUAGES)
+def test_callers_examples_are_answered_and_right_when_held_out_of_the_model(language: str) -> None:
+    # The callers' file was never used to write cues; cross-validated, it measures what the model
+    # adds on speech it has not seen. Floors a little under the figures reached (README).
+    mine = [o for o in callers_as_unseen() if o.example.language == language]
+    confident = [o for o in mine if o.subject is not None and o.confidence >= THRESHOLD]
+    right = sum(o.subject == o.example.subject.value for o in confident)
+    assert len(mine) >= 140
+    assert len(confident) / len(mine) >= 0.62, language
+    assert right / len(confident) >= 0.92, language
+
+
+def test_callers_examples_overall_when_held_out_of_the_model() -> None:
+    mine = callers_as_unseen()
+    confident = [o for o in mine if o.subject is not None and o.confidence >= THRESHOLD]
+    right = sum(o.subject == o.example.subject.value for o in confident)
+    assert len(confident) / len(mine) >= 0.72
+    assert right / len(confident) >= 0.955
+
+
+@pytest.mark.parametrize("language", SPOKEN_LANGUAGES)
+def test_callers_examples_cover_every_subject(language: str) -> None:
+    mine = [row for row in read_utterances(CALLERS) if row.language == language]
+    for subject in Subject:
+        assert sum(row.subject == subject for row in mine) >= 16, subject
+
+
+def test_callers_examples_share_no_utterance_with_the_unseen_set() -> None:
+    unseen = {row.utterance for row in read_utterances(UNSEEN)}
+    assert not [row.utterance for row in read_utterances(CALLERS) if row.utterance in unseen]
+
+
+# The unseen set's figures (README): a change that lowers them fails here. Measured, never tuned on.
+# Reached: 84 % and 95.5 % overall; per language at least 73 % (ar) and 93.6 % (zh).
+UNSEEN_FLOOR = {"confident": 0.83, "right": 0.95}
+UNSEEN_LANGUAGE_FLOOR = {"confident": 0.72, "right": 0.93}
+
+
+def test_unseen_phrasings_are_answered_and_right_overall() -> None:
+    everyone = overall(accuracy_report(UNSEEN, THRESHOLD))
+    assert everyone.confident_share >= UNSEEN_FLOOR["confident"], everyone
+    assert everyone.confident_correct_rate >= UNSEEN_FLOOR["right"], everyone
+
+
+def test_unseen_phrasings_are_answered_and_right_in_every_language() -> None:
+    reports = accuracy_report(UNSEEN, THRESHOLD)
+    assert {r.language for r in reports} == set(SPOKEN_LANGUAGES)
+    for report in reports:
+        assert report.utterances >= 40, report
+        assert report.confident_share >= UNSEEN_LANGUAGE_FLOOR["confident"], report
+        assert report.confident_correct_rate >= UNSEEN_LANGUAGE_FLOOR["right"], report
