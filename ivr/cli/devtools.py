@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 # `--help` shows it without importing the simulator; tests/devtools check that the two agree.
 DEFAULT_FROM = "+15555550123"
 # The classifier report's defaults, kept here for the same reason; the report takes them from here.
-UTTERANCES_FILE = PROJECT_ROOT / "tests" / "data" / "subject_utterances.tsv"
+UTTERANCES_FILE = PROJECT_ROOT / "prompts" / "examples" / "subject_utterances.tsv"
 DEFAULT_THRESHOLD = 0.6
 
 _ORDER = "ivr.cli.devtools.order"

@@ -25,9 +25,9 @@ from ivr.journey.classifier import (
 from ivr.journey.subjects import URGENT_SUBJECTS, Subject
 
 THRESHOLD = 0.6
-UTTERANCES = Path(__file__).resolve().parents[1] / "data" / "subject_utterances.tsv"
+UTTERANCES = Path(__file__).resolve().parents[2] / "prompts" / "examples" / "subject_utterances.tsv"
 HELD_OUT = Path(__file__).resolve().parents[1] / "data" / "subject_utterances_heldout.tsv"
-DEVELOPMENT = Path(__file__).resolve().parents[1] / "data" / "subject_utterances_dev.tsv"
+DEVELOPMENT = Path(__file__).resolve().parents[2] / "prompts" / "examples" / "subject_utterances_dev.tsv"
 # Every language callers may speak at the subject menu; Punjabi and Haitian Creole are keypad-only.
 SPOKEN_LANGUAGES = ("en", "es", "pt", "ru", "fr", "hi", "vi", "zh", "ar")
 NEW_LANGUAGES = SPOKEN_LANGUAGES[2:]

@@ -15,7 +15,8 @@ from ivr.journey.subjects import Subject
 
 THRESHOLD = 0.6
 DATA = Path(__file__).resolve().parents[1] / "data"
-CALLERS = DATA / "subject_utterances_callers.tsv"
+EXAMPLES = Path(__file__).resolve().parents[2] / "prompts" / "examples"
+CALLERS = EXAMPLES / "subject_utterances_callers.tsv"
 # Written blind by a helper who never saw the cue lists or the examples; never tuned on.
 UNSEEN = DATA / "subject_utterances_unseen.tsv"
 SPOKEN_LANGUAGES = ("en", "es", "pt", "ru", "fr", "hi", "vi", "zh", "ar")
@@ -84,7 +85,7 @@ def test_a_book_without_examples_classifies_by_its_cues_alone(tmp_path: Path) ->
 def test_a_missing_examples_file_names_the_phrase_file_and_the_fix(tmp_path: Path) -> None:
     path = tmp_path / "phrases.toml"
     text = PHRASES_FILE.read_text(encoding="utf-8")
-    path.write_text(text.replace('"../tests/data/subject_utterances.tsv"', '"nowhere.tsv"'), encoding="utf-8")
+    path.write_text(text.replace('"examples/subject_utterances.tsv"', '"nowhere.tsv"'), encoding="utf-8")
     with pytest.raises(PhraseBookError, match=r"phrases\.toml.*nowhere\.tsv.*Fix"):
         PhraseBook.load(path)
 
