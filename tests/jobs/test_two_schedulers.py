@@ -23,8 +23,8 @@ from tests.jobs.test_urgent_alerts import SATURDAY_NIGHT
 from tests.jobs.twilio_stand_in import TwilioForJobs, serve
 
 ROOT = Path(__file__).resolve().parents[2]
-POLLING_JOBS = ("urgent_alerts", "service_levels", "stale_calls", "desk_review")
-PERIODS = {"stale_calls": 60, "desk_review": 15}  # may run again in the test, never sooner than this
+POLLING_JOBS = ("urgent_alerts", "service_levels", "stale_calls", "desk_review", "journal_replay")
+PERIODS = {"stale_calls": 60, "desk_review": 15, "journal_replay": 60}  # may run again in the test, never sooner than this
 
 
 def start_scheduler(environ: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
