@@ -24,7 +24,8 @@ from tests.jobs.twilio_stand_in import TwilioForJobs, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 POLLING_JOBS = ("urgent_alerts", "service_levels", "stale_calls", "desk_review", "journal_replay")
-PERIODS = {"stale_calls": 60, "desk_review": 15, "journal_replay": 60}  # may run again in the test, never sooner than this
+# A job may run again in the test, never sooner than its period.
+PERIODS = {"stale_calls": 60, "desk_review": 15, "journal_replay": 60}
 
 
 def start_scheduler(environ: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
