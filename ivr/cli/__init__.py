@@ -15,6 +15,7 @@ from ivr.cli.flow import flow_command
 from ivr.cli.hours import hours_check_command, hours_command
 from ivr.cli.prompts import prompts_group
 from ivr.cli.translate import translate_group
+from ivr.cli.twilio import twilio_group
 from ivr.cli.users import users_group
 
 ivr_group = AppGroup("ivr", help="Run and look after the Detention Reporting and Information Line.")
@@ -28,6 +29,7 @@ for command in (
     classifier_command,
     hours_check_command,
     users_group,
+    twilio_group,
 ):
     ivr_group.add_command(command)
 
