@@ -24,9 +24,15 @@ UPGRADE = "run `flask --app app ivr db upgrade`"
 bp = Blueprint("health", __name__)
 
 
-@functools.cache
 def newest_revisions() -> frozenset[str]:
     """The head revision(s) of the migrations shipped with this code (one, unless a merge is due)."""
+    revisions, parents = _revisions()
+    return revisions - parents
+
+
+@functools.cache
+def _revisions() -> tuple[frozenset[str], frozenset[str]]:
+    """Every revision shipped with this code, and those a later one follows."""
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in VERSIONS.glob("*.py"):
@@ -38,7 +44,7 @@ def newest_revisions() -> frozenset[str]:
         revisions.add(revision[1])
         if down is not None:
             parents.update(re.findall(r"[\"'](\w+)[\"']", down[1]))
-    return frozenset(revisions - parents)
+    return frozenset(revisions), frozenset(parents)
 
 
 def database_problems(engine: Engine, driver_detail: bool = False) -> list[str]:
@@ -63,7 +69,7 @@ def database_problems(engine: Engine, driver_detail: bool = False) -> list[str]:
     if found == expected:
         return []
     have = ", ".join(sorted(found)) or "none"
-    if found - expected and not (found & expected):
+    if found - _revisions()[0]:
         # Newer than this code, or a branch it does not know: upgrading would not help.
         return [
             f"the database is at revision {have}, which this code does not know (it expects "
