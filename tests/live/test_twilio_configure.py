@@ -1,4 +1,4 @@
-"""`flask ivr twilio configure`: the number's three webhooks follow IVR_PUBLIC_URL, changed only with --apply."""
+"""`flask ivr twilio configure`: the number's three webhooks follow IVR_PUBLIC_URL, changed with --apply."""
 
 from __future__ import annotations
 
