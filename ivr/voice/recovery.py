@@ -15,6 +15,7 @@ from ivr.db import get_connection
 from ivr.journey.answers import hand_off
 from ivr.journey.machine import EventKind
 from ivr.line import current_line
+from ivr.logs import field
 from ivr.prompts.catalog import Said
 from ivr.voice import bp
 from ivr.voice.steps import ANY_STEP, Moment, load_call, take_turn, url_for_twilio, xml
@@ -124,8 +125,8 @@ def fallback() -> Response:
     line = current_line()
     log.error(
         "Twilio used the fallback URL: error %s at %s",
-        request.form.get("ErrorCode", "?"),
-        request.form.get("ErrorUrl", "?").split("?")[0],
+        field(request.form.get("ErrorCode", "?")),
+        field(request.form.get("ErrorUrl", "?").split("?")[0]),
     )
     moment = Moment(line)
     try:

@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
@@ -16,7 +17,7 @@ from flask import Flask
 from ivr import create_app, db
 from ivr.config import ConfigError, load_settings
 from ivr.startup import CONFIGURATION_ERROR, DATABASE_NOT_READY, problems_before_serving
-from tests.conftest import settings_env
+from tests.conftest import PUBLIC_URL, Twilio, settings_env, sign
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -156,18 +157,33 @@ def test_gunicorn_exits_at_once_with_the_reason(
     assert "Traceback" not in output
 
 
-def test_gunicorn_serves_a_migrated_database(app: Flask, database_dir: Path, tmp_path: Path) -> None:
+def get(url: str, data: bytes | None = None, headers: dict[str, str] | None = None) -> str:
+    request = urllib.request.Request(url, data=data, headers=headers or {})  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return str(response.read().decode())
+
+
+def test_gunicorn_serves_a_migrated_database_and_adds_up_its_workers_metrics(
+    app: Flask, database_dir: Path, tmp_path: Path
+) -> None:
     port = free_port()
     server = gunicorn(tmp_path, settings_env(database_dir), port)
+    base = f"http://127.0.0.1:{port}"
     try:
         deadline, answer = time.monotonic() + 60, None
         while answer is None and time.monotonic() < deadline and server.poll() is None:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:  # noqa: S310
-                    answer = response.read().decode()
+                answer = get(base + "/healthz")
             except OSError:
                 time.sleep(0.2)
         assert answer == '{"status": "ok", "problems": []}\n', server.poll()
+        for number in range(4):  # spread over both workers, as it happens
+            params = Twilio(app.test_client(), call_sid=f"CA{number:032d}").params()
+            signature = sign(PUBLIC_URL + "/voice/incoming", params)
+            get(base + "/voice/incoming", urlencode(params).encode(), {"X-Twilio-Signature": signature})
+        metrics = get(base + "/metrics")
+        assert 'ivr_webhook_responses_total{route="/voice/incoming",status="200"} 4.0' in metrics
+        assert "ivr_calls_total 4.0" in metrics
     finally:
         server.terminate()
         server.communicate(timeout=30)

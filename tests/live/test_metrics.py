@@ -1,0 +1,64 @@
+"""/metrics: calls, waits, queue and webhooks in Prometheus's format, for the monitoring network only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.conftest import Caller, make_app
+
+
+def scrape(app: Flask, address: str = "127.0.0.1") -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    response = app.test_client().get("/metrics", environ_base={"REMOTE_ADDR": address})
+    assert response.status_code == 200
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.data.decode())
+        for sample in family.samples
+    }
+
+
+def test_a_caller_in_the_queue_shows_in_the_metrics(app: Flask) -> None:
+    before = scrape(app)
+    caller = Caller(app.test_client())
+    caller.call()
+    caller.press("1")  # English
+    caller.press("3")  # an attorney ...
+    caller.press("1")
+    after = scrape(app)
+
+    route = (("route", "/voice/incoming"), ("status", "200"))
+    assert (
+        after[("ivr_webhook_responses_total", route)]
+        == before.get(("ivr_webhook_responses_total", route), 0) + 1
+    )
+    assert after[("ivr_webhook_seconds_count", (("route", "/voice/incoming"),))] >= 1
+    assert after[("ivr_calls_total", ())] == 1
+    assert after[("ivr_calls_in_progress", ())] == 1
+    assert after[("ivr_database_up", ())] == 1
+    assert ("ivr_queue_length", ()) in after
+    assert ("ivr_voicemails_unopened", ()) in after
+
+
+def test_a_callers_wait_is_counted_when_they_leave_the_queue(app: Flask) -> None:
+    key = ("ivr_queue_wait_seconds_count", (("result", "hangup"),))
+    before = scrape(app).get(key, 0)
+    caller = Caller(app.test_client())
+    caller.call()
+    while caller.twiml is not None and caller.twiml.find("Enqueue") is None:
+        caller.press("1")
+    caller.leave_queue("hangup", queue_time=75)
+    assert scrape(app)[key] == before + 1
+
+
+def test_metrics_are_not_found_outside_the_monitoring_network(_schema: None, database_dir: Path) -> None:
+    app = make_app(database_dir)
+    assert app.test_client().get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 404
+
+    monitored = make_app(database_dir, IVR_METRICS_NETWORKS="10.20.0.0/24")
+    assert (
+        monitored.test_client().get("/metrics", environ_base={"REMOTE_ADDR": "10.20.0.7"}).status_code == 200
+    )
+    assert monitored.test_client().get("/metrics").status_code == 404  # loopback no longer listed
