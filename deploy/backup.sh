@@ -3,7 +3,7 @@
 # older than KEEP_DAYS. The dump holds callers' data encrypted with IVR_DATA_KEY: keep the keys
 # elsewhere than the dumps, and both safe (docs/deploy.md, "Backups").
 set -euo pipefail
-: "${DATABASE_URL:?DATABASE_URL is not set: run with the line's environment (/etc/dril-ivr/env)}"
+: "${DATABASE_URL:?is not set: run with the environment file of the line, /etc/dril-ivr/env}"
 folder="${BACKUP_DIR:-/var/backups/dril-ivr}"
 # SQLAlchemy's URL names its driver (postgresql+psycopg://); libpq's tools take postgresql://.
 url="${DATABASE_URL/postgresql+psycopg:/postgresql:}"

@@ -88,7 +88,8 @@ def test_the_nginx_configuration_passes_nginx_t(tmp_path: Path) -> None:
     (tmp_path / "dril-ivr.conf").write_text(site)
     (tmp_path / "nginx.conf").write_text(
         f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
-        f"http {{ access_log off; client_body_temp_path {tmp_path}/body; include {tmp_path}/dril-ivr.conf; }}\n"
+        f"http {{ access_log off; client_body_temp_path {tmp_path}/body;\n"
+        f"include {tmp_path}/dril-ivr.conf; }}\n"
     )
     checked = subprocess.run(  # noqa: S603 - nginx's own test of a configuration
         [
