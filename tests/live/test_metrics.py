@@ -53,6 +53,13 @@ def test_a_callers_wait_is_counted_when_they_leave_the_queue(app: Flask) -> None
     assert scrape(app)[key] == before + 1
 
 
+def test_an_unsigned_webhook_is_counted_as_refused(app: Flask) -> None:
+    refused = ("ivr_webhook_refusals_total", (("route", "/voice/status"), ("status", "403")))
+    before = scrape(app).get(refused, 0)
+    assert app.test_client().post("/voice/status", data={"CallSid": "CA" + "1" * 32}).status_code == 403
+    assert scrape(app)[refused] == before + 1
+
+
 def test_metrics_are_not_found_outside_the_monitoring_network(_schema: None, database_dir: Path) -> None:
     app = make_app(database_dir)
     assert app.test_client().get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 404

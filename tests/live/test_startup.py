@@ -182,7 +182,7 @@ def test_gunicorn_serves_a_migrated_database_and_adds_up_its_workers_metrics(
             signature = sign(PUBLIC_URL + "/voice/incoming", params)
             get(base + "/voice/incoming", urlencode(params).encode(), {"X-Twilio-Signature": signature})
         metrics = get(base + "/metrics")
-        assert 'ivr_webhook_responses_total{route="/voice/incoming",status="200"} 4.0' in metrics
+        assert 'ivr_webhook_seconds_count{route="/voice/incoming"} 4.0' in metrics
         assert "ivr_calls_total 4.0" in metrics
     finally:
         server.terminate()
