@@ -27,9 +27,15 @@ def on_starting(server):  # noqa: ANN001, ANN201 - gunicorn's hook
     # booting workers that fail, or that answer every caller with the apology. Only the line:
     # other apps served with these settings (the benchmark's bare endpoint) are left as they are.
     if getattr(server.app, "app_uri", None) == "app:app":
+        from ivr.logs import json_formatter
         from ivr.startup import refuse_unless_ready
 
-        refuse_unless_ready()
+        settings = refuse_unless_ready()
+        if settings.log_format == "json":
+            # gunicorn's own lines (workers booted, killed) as JSON too, in the same log as the
+            # line's; a reload (HUP) sets gunicorn's text format again until the next start.
+            for handler in server.log.error_log.handlers:
+                handler.setFormatter(json_formatter())
 
 
 def post_worker_init(worker):  # noqa: ANN001, ANN201 - gunicorn's hook

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from ivr.config import ConfigError
+from ivr.config import ConfigError, Settings
 
 # sysexits' EX_CONFIG: the systemd unit does not restart the line for it (RestartPreventExitStatus),
 # since only an administrator can mend a setting. A database not ready (69, EX_UNAVAILABLE) may be
@@ -19,7 +19,7 @@ CONFIGURATION_ERROR = 78
 DATABASE_NOT_READY = 69
 
 
-def problems_before_serving() -> tuple[int, list[str]]:
+def problems_before_serving() -> tuple[int, list[str], Settings | None]:
     """What stops the line from serving, with the exit status it calls for (0 and [] if nothing)."""
     from ivr import create_app, db
     from ivr.health import database_problems
@@ -28,17 +28,18 @@ def problems_before_serving() -> tuple[int, list[str]]:
         app = create_app()
     except (ConfigError, ValueError) as error:
         # Settings and the line's data files: their errors name the setting or file and the fix.
-        return CONFIGURATION_ERROR, [str(error)]
+        return CONFIGURATION_ERROR, [str(error)], None
     try:
         problems = database_problems(app.extensions["ivr.engine"], driver_detail=True)
     finally:
         db.dispose(app)  # no connection is carried into the workers gunicorn forks from here
-    return (DATABASE_NOT_READY if problems else 0), problems
+    return (DATABASE_NOT_READY if problems else 0), problems, app.config["IVR"]
 
 
-def refuse_unless_ready() -> None:
-    """Exit with the reasons on standard error if the line cannot serve."""
-    status, problems = problems_before_serving()
-    if problems:
+def refuse_unless_ready() -> Settings:
+    """Exit with the reasons on standard error if the line cannot serve; else the line's settings."""
+    status, problems, settings = problems_before_serving()
+    if problems or settings is None:
         print("dril-ivr will not serve: " + "; ".join(problems), file=sys.stderr, flush=True)
         raise SystemExit(status)
+    return settings

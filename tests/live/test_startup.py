@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -60,12 +61,12 @@ def test_the_web_process_refuses_an_unmigrated_database_and_an_unreachable_one(
 ) -> None:
     for name, value in settings_env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'new.sqlite3'}").items():
         monkeypatch.setenv(name, value)
-    status, problems = problems_before_serving()
+    status, problems, _ = problems_before_serving()
     assert status == DATABASE_NOT_READY
     assert problems == ["the database has no tables yet: run `flask --app app ivr db upgrade`"]
 
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://line:secret@127.0.0.1:9/ivr")
-    status, problems = problems_before_serving()
+    status, problems, _ = problems_before_serving()
     assert status == DATABASE_NOT_READY
     assert problems[0].startswith("the database cannot be reached (OperationalError: ")
     assert "secret" not in problems[0]
@@ -167,7 +168,7 @@ def test_gunicorn_serves_a_migrated_database_and_adds_up_its_workers_metrics(
     app: Flask, database_dir: Path, tmp_path: Path
 ) -> None:
     port = free_port()
-    server = gunicorn(tmp_path, settings_env(database_dir), port)
+    server = gunicorn(tmp_path, settings_env(database_dir, IVR_LOG_FORMAT="json"), port)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline, answer = time.monotonic() + 60, None
@@ -186,4 +187,9 @@ def test_gunicorn_serves_a_migrated_database_and_adds_up_its_workers_metrics(
         assert "ivr_calls_total 4.0" in metrics
     finally:
         server.terminate()
-        server.communicate(timeout=30)
+        output, _ = server.communicate(timeout=30)
+    # gunicorn's own lines are JSON too, once the line's settings are read (its first line is before).
+    first, *rest = output.splitlines()
+    assert "Starting gunicorn" in first
+    logged = [json.loads(line) for line in rest]
+    assert any(record["message"].startswith("Booting worker") for record in logged)
