@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import Caller, make_app
+from tests.conftest import Caller
+
+# The testing line's pinned clock (tests.conftest); app_at empties and closes each app it made.
+MONDAY_MORNING = "2026-11-30T10:00:00-05:00"
 
 
 def scrape(app: Flask, address: str = "127.0.0.1") -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -55,11 +58,11 @@ def test_an_unsigned_webhook_is_counted_as_refused(app: Flask) -> None:
     assert scrape(app)[refused] == before + 1
 
 
-def test_metrics_are_not_found_outside_the_monitoring_network(_schema: None, database_dir: Path) -> None:
-    app = make_app(database_dir)
+def test_metrics_are_not_found_outside_the_monitoring_network(app_at: Any) -> None:
+    app = app_at(MONDAY_MORNING)
     assert app.test_client().get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 404
 
-    monitored = make_app(database_dir, IVR_METRICS_NETWORKS="10.20.0.0/24")
+    monitored = app_at(MONDAY_MORNING, IVR_METRICS_NETWORKS="10.20.0.0/24")
     assert (
         monitored.test_client().get("/metrics", environ_base={"REMOTE_ADDR": "10.20.0.7"}).status_code == 200
     )

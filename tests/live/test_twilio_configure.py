@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 from click.testing import Result
 from flask import Flask
 
 from ivr.devtools.twilio_api import FakeTwilioApi, InProcessApiClient
-from tests.conftest import make_app
 
 NUMBER = "+18883514024"  # the line's number (IVR_CALLER_ID's default)
 OLD = {"voice_url": "https://old.example.org/answer", "voice_fallback_url": None, "status_callback": None}
+
+# The testing line's pinned clock (tests.conftest); app_at empties and closes each app it made.
+MONDAY_MORNING = "2026-11-30T10:00:00-05:00"
 
 
 def twilio_for(app: Flask) -> FakeTwilioApi:
@@ -24,10 +26,8 @@ def configure(app: Flask, *args: str) -> Result:
     return app.test_cli_runner().invoke(args=["ivr", "twilio", "configure", *args])
 
 
-def test_dry_run_shows_the_three_urls_for_the_public_url_and_changes_nothing(
-    _schema: None, database_dir: Path
-) -> None:
-    app = make_app(database_dir, IVR_PUBLIC_URL="https://ivr.dril.example.gov")
+def test_dry_run_shows_the_three_urls_for_the_public_url_and_changes_nothing(app_at: Any) -> None:
+    app = app_at(MONDAY_MORNING, IVR_PUBLIC_URL="https://ivr.dril.example.gov")
     fake = twilio_for(app)
     number = fake.add_number(NUMBER, **OLD)
 
@@ -91,8 +91,8 @@ def test_wrong_credentials_a_missing_number_and_a_trial_account_are_said_plainly
     assert "Traceback" not in refused.output
 
 
-def test_apply_refuses_a_public_url_twilio_cannot_reach(_schema: None, database_dir: Path) -> None:
-    app = make_app(database_dir, IVR_PUBLIC_URL="http://localhost:5000")
+def test_apply_refuses_a_public_url_twilio_cannot_reach(app_at: Any) -> None:
+    app = app_at(MONDAY_MORNING, IVR_PUBLIC_URL="http://localhost:5000")
     fake = twilio_for(app)
     number = fake.add_number(NUMBER, **OLD)
 
