@@ -139,6 +139,11 @@ def gunicorn(tmp_path: Path, environment: dict[str, str], port: int) -> subproce
             DATABASE_NOT_READY,
             "the database has no tables yet",
         ),
+        (
+            {"IVR_SCHEDULE": "{tmp}/hours.toml"},
+            CONFIGURATION_ERROR,
+            "{tmp}/hours.toml: the file does not exist.",
+        ),
     ],
 )
 def test_gunicorn_exits_at_once_with_the_reason(
@@ -153,7 +158,7 @@ def test_gunicorn_exits_at_once_with_the_reason(
         server.kill()
     assert time.monotonic() - started < 10, "gunicorn kept going"
     assert server.returncode == status, output
-    assert f"dril-ivr will not serve: {said}" in output
+    assert f"dril-ivr will not serve: {said.format(tmp=tmp_path)}" in output
     assert "Booting worker" not in output  # refused before any worker started
     assert "Traceback" not in output
 
