@@ -33,10 +33,11 @@ def configure_command(number: str | None, apply_changes: bool) -> None:
         found = plan(client, settings, phone_number)
     except NumberError as error:
         raise click.ClickException(str(error)) from None
-    except TwilioException as error:
-        raise click.ClickException(
-            f"Twilio could not be reached ({type(error).__name__}): try again."
-        ) from None
+    except (TwilioException, OSError) as error:  # OSError: the network's errors, through requests
+        where = "Twilio"
+        if settings.twilio_api_url:
+            where = f"The stand-in for Twilio's API at {settings.twilio_api_url} (`flask ivr call` serves it)"
+        raise click.ClickException(f"{where} could not be reached ({type(error).__name__}).") from None
     click.echo(f"Account {found.account}: can take calls")
     click.echo(f"Number {found.number} ({found.number_sid}):")
     width = max(len(change.label) for change in found.changes)
@@ -61,7 +62,7 @@ def configure_command(number: str | None, apply_changes: bool) -> None:
         raise click.ClickException(unreachable + ". Nothing changed.")
     try:
         apply(client, found)
-    except TwilioException as error:
+    except (TwilioException, OSError) as error:
         raise click.ClickException(
             f"Twilio did not take the change ({type(error).__name__}): nothing changed."
         ) from None

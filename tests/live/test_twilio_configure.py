@@ -101,3 +101,9 @@ def test_apply_refuses_a_public_url_twilio_cannot_reach(app_at: Any) -> None:
     assert result.exit_code == 1
     assert "IVR_PUBLIC_URL=http://localhost:5000 is not https" in result.output
     assert number["voice_url"] == OLD["voice_url"]
+
+
+def test_twilio_out_of_reach_is_said_without_a_traceback(app: Flask) -> None:
+    result = configure(app)  # a testing line's HTTP client refuses every request, as a network down would
+    assert result.exit_code == 1
+    assert "Twilio could not be reached (TwilioException)." in result.output
