@@ -65,6 +65,7 @@ def json_formatter() -> logging.Formatter:
     return JsonFormatter(
         ["asctime", "levelname", "name", "message", "call_sid"],
         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        datefmt="%Y-%m-%dT%H:%M:%S%z",  # ISO 8601 with the host's offset, as log shippers parse it
         # Only these fields: a record's other attributes (a path, a thread name) stay out.
         reserved_attrs=[*logging.LogRecord("", 0, "", 0, "", None, None).__dict__, "call"],
     )

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,7 @@ def test_a_webhooks_log_line_is_json_with_its_call_sid_and_no_caller_number(json
     (fallback,) = [r for r in records if r["message"].startswith("Twilio used the fallback URL")]
     assert fallback["call_sid"] == "CA" + "8" * 32
     assert fallback["level"] == "ERROR" and fallback["logger"] == "ivr.voice.recovery"
+    assert datetime.fromisoformat(fallback["time"]).tzinfo is not None
     assert "forged line" in fallback["message"] and "\n" not in fallback["message"]
     assert len(fallback["message"]) < 300
     assert "5555550123" not in written.getvalue()  # the caller's number (Twilio's From)
