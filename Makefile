@@ -64,9 +64,10 @@ prompts: install
 	$(FLASK) ivr prompts build
 
 # espeak-ng and sox build the Haitian Creole audio; chromium runs the browser tests (tests/browser:
-# Playwright drives Debian's build, it downloads none). The suite tests both for real.
+# Playwright drives Debian's build, it downloads none); nginx checks deploy/nginx (`nginx -t`). The
+# suite tests each for real.
 system-packages:
-	@missing=""; for tool in espeak-ng sox chromium; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	@missing=""; for tool in espeak-ng sox chromium nginx; do PATH="$$PATH:/usr/sbin" command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "Install$$missing (apt-get install$$missing): the audio build and the browser tests are skipped without them."; fi; \

@@ -9,5 +9,7 @@ try:
     app = create_app()
 except (ConfigError, ValueError) as error:
     # Configuration and data-file errors name the file or setting and the fix: no traceback needed.
+    # 3 is gunicorn's "worker failed to boot", which stops gunicorn rather than booting workers
+    # that fail ten times a second forever (gunicorn.conf.py checks first, so this is seldom seen).
     print(f"dril-ivr cannot start: {error}", file=sys.stderr)
-    raise SystemExit(2) from None
+    raise SystemExit(3) from None

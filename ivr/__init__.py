@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,6 +11,7 @@ from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from ivr import logs
 from ivr.config import PROJECT_ROOT, load_settings
 
 DOTENV = PROJECT_ROOT / ".env"
@@ -32,8 +32,7 @@ def create_app(config: Mapping[str, str] | None = None, dotenv_path: Path | None
     app.session_interface = CookieSessionsWhenSent()
     settings = load_settings(environ, instance_path=PROJECT_ROOT / "instance")
     app.config.from_mapping(settings.as_flask_config())
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.configure(settings)
     if settings.proxy_hops:
         # The client's address, scheme and host as the proxies before the line saw them, for pages
         # and logs. The signature check never reads them: it uses IVR_PUBLIC_URL.
@@ -41,7 +40,7 @@ def create_app(config: Mapping[str, str] | None = None, dotenv_path: Path | None
         # Flask's documented way to wrap the app in WSGI middleware; mypy allows no method assignment.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    from ivr import cli, db, journal, line, voice
+    from ivr import cli, db, health, journal, line, metrics, voice
     from ivr.voice import audio_files
 
     db.init_app(app)
@@ -61,9 +60,13 @@ def create_app(config: Mapping[str, str] | None = None, dotenv_path: Path | None
     for page_blueprint in (auth.bp, console.bp, dashboard.bp, admin.bp):
         app.register_blueprint(page_blueprint)
     cli.init_app(app)
+    # Going live: /healthz (the database and its schema), /metrics (the monitoring network only).
+    health.init_app(app)
+    metrics.init_app(app)
 
-    @app.get("/health")
-    def health() -> Response:
+    @app.get("/health", endpoint="health")
+    def alive() -> Response:
+        """The process answers (liveness); /healthz says whether the line can work (readiness)."""
         return Response("ok\n", mimetype="text/plain")
 
     return app

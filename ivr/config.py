@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -135,6 +136,10 @@ class Settings:
     twilio_api_url: str
     # Where callbacks the database could not take are kept until it can (ivr/journal.py).
     journal_path: Path
+    # Going live (docs/deploy.md): who may read /metrics (the monitoring network, by address after
+    # IVR_PROXY_HOPS), and the log lines' form: one JSON object per line, or text for a terminal.
+    metrics_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    log_format: str
     # The scheduler's jobs (ivr/jobs): one block, read by `_job_settings`.
     jobs: JobSettings = field(default_factory=lambda: JobSettings())
 
@@ -172,6 +177,54 @@ def _int(environ: dict[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} must be a whole number.") from None
+
+
+def _database_url(environ: dict[str, str], instance_path: Path) -> str:
+    """DATABASE_URL, or the development SQLite file; refused here if it cannot work, with the fix."""
+    raw = environ.get("DATABASE_URL", "")
+    if not raw:
+        return f"sqlite:///{instance_path / 'ivr.sqlite3'}"
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    example = "DATABASE_URL=postgresql+psycopg://USER:PASSWORD@HOST:5432/NAME"
+    if raw.startswith("postgres://"):
+        # Heroku's and libpq's spelling, which SQLAlchemy does not take.
+        raise ConfigError(
+            "DATABASE_URL starts with postgres://: write postgresql+psycopg:// instead, e.g. " + example
+        )
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(f"DATABASE_URL is not a database URL. Use e.g. {example}") from None
+    # The line is written and tested for these two: a MySQL driver would connect and then misbehave.
+    if url.drivername not in ("postgresql", "postgresql+psycopg", "sqlite", "sqlite+pysqlite"):
+        raise ConfigError(
+            f"DATABASE_URL uses the driver {url.drivername!r}: the line runs on PostgreSQL "
+            f"through psycopg ({example}) or on SQLite (DATABASE_URL=sqlite:////var/lib/dril-ivr/ivr.sqlite3)."
+        )
+    if url.drivername.startswith("sqlite") and url.database and url.database != ":memory:":
+        folder = Path(url.database).absolute().parent
+        if not folder.is_dir():
+            # Not made here: a mistyped path would otherwise become an empty new database.
+            raise ConfigError(
+                f"DATABASE_URL names a SQLite file in {folder}, which does not exist. Create the folder "
+                "(owned by the line's user) or correct the path; sqlite:////absolute/path has four slashes."
+            )
+    return raw
+
+
+def _networks(
+    environ: dict[str, str], name: str, default: str
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    raw = environ.get(name, "") or default
+    try:
+        return tuple(ipaddress.ip_network(part.strip()) for part in raw.split(",") if part.strip())
+    except ValueError as error:
+        raise ConfigError(
+            f"{name}={raw!r}: {error}. Give networks separated by commas, "
+            f"e.g. {name}=127.0.0.0/8,10.20.0.0/24"
+        ) from None
 
 
 def _development_secrets(instance_path: Path) -> dict[str, str]:
@@ -236,6 +289,9 @@ def load_settings(environ: dict[str, str] | None = None, instance_path: Path | N
                 "print(Fernet.generate_key().decode())'`; "
                 "IVR_PUBLIC_URL: the https address Twilio calls."
             )
+        if environ.get("FLASK_DEBUG", "").lower() not in ("", "0", "false", "no"):
+            # The debugger runs any Python a browser sends it: never on a live line.
+            raise ConfigError("FLASK_DEBUG is set but IVR_ENV=production: unset FLASK_DEBUG.")
         if len(secret_key) < 32:
             raise ConfigError("SECRET_KEY is too short for production: use at least 32 characters.")
         if len(auth_token) < 32:
@@ -256,7 +312,7 @@ def load_settings(environ: dict[str, str] | None = None, instance_path: Path | N
 
     # What the line says and hears: the catalog, voices, menu words and hints, audio (README).
     prompts = Path(environ.get("IVR_PROMPTS", PROJECT_ROOT / "prompts"))
-    database_url = environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'ivr.sqlite3'}"
+    database_url = _database_url(environ, instance_path)
     # Production is served behind nginx on the same host (README); elsewhere nothing stands before
     # the line, and a forwarded header would come from the client itself.
     proxy_hops = _int(environ, "IVR_PROXY_HOPS", 1 if env == "production" else 0)
@@ -314,4 +370,13 @@ def load_settings(environ: dict[str, str] | None = None, instance_path: Path | N
         twilio_api_url=twilio_api_url,
         jobs=_job_settings(environ),
         journal_path=Path(environ.get("IVR_JOURNAL", instance_path / "journal" / "callbacks.jsonl")),
+        metrics_networks=_networks(environ, "IVR_METRICS_NETWORKS", "127.0.0.0/8,::1/128"),
+        log_format=_log_format(environ, env),
     )
+
+
+def _log_format(environ: dict[str, str], env: str) -> str:
+    log_format = environ.get("IVR_LOG_FORMAT", "") or ("json" if env == "production" else "text")
+    if log_format not in ("json", "text"):
+        raise ConfigError(f"IVR_LOG_FORMAT={log_format!r} must be json or text.")
+    return log_format

@@ -18,6 +18,7 @@ from ivr.cli.journal import journal_group
 from ivr.cli.keys import keys_group
 from ivr.cli.prompts import prompts_group
 from ivr.cli.translate import translate_group
+from ivr.cli.twilio import twilio_group
 from ivr.cli.users import users_group
 from ivr.cli.zip_table import zip_table_command
 
@@ -37,6 +38,7 @@ for command in (
     jobs_group,
     keys_group,
     journal_group,
+    twilio_group,
 ):
     ivr_group.add_command(command)
 

@@ -1,5 +1,6 @@
 """A stand-in for Twilio's REST API, for tests and the simulator: each request recorded, answered as
-Twilio's documentation answers it (the Call, Participant and Conference resources as JSON), and
+Twilio's documentation answers it (the Call, Participant and Conference resources as JSON; the
+Account and IncomingPhoneNumber resources `flask ivr twilio configure` reads and updates), and
 turned into an event the simulator acts on (an operator's phone rings, a caller is moved).
 
 The app reaches it through the `twilio` library's own HTTP client interface: in this process with
@@ -29,6 +30,19 @@ _PATH = re.compile(
     r"^/2010-04-01/Accounts/(?P<account>AC\w+)/(?P<resource>Calls|Conferences)"
     r"(?:/(?P<sid>[^/.]+))?(?:/(?P<sub>Participants)(?:/(?P<participant>[^/.]+))?)?\.json$"
 )
+_ACCOUNT_PATH = re.compile(
+    r"^/2010-04-01/Accounts/(?P<account>AC\w+)(?:/IncomingPhoneNumbers(?:/(?P<number>PN\w+))?)?\.json$"
+)
+# The fields of an IncomingPhoneNumber that the line sets, by their names in a request and in JSON.
+NUMBER_FIELDS = {
+    "VoiceUrl": "voice_url",
+    "VoiceMethod": "voice_method",
+    "VoiceFallbackUrl": "voice_fallback_url",
+    "VoiceFallbackMethod": "voice_fallback_method",
+    "StatusCallback": "status_callback",
+    "StatusCallbackMethod": "status_callback_method",
+    "VoiceApplicationSid": "voice_application_sid",
+}
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,25 @@ class FakeTwilioApi:
         self.ended: set[str] = set()  # calls Twilio would refuse to redirect (error 21220)
         self._failures: list[tuple[str, int, int, str]] = []  # (resource pattern, status, code, message)
         self._lock = threading.Lock()
+        self.account = {"sid": account_sid, "status": "active", "type": "Full", "friendly_name": "The line"}
+        self.numbers: dict[str, dict[str, Any]] = {}  # by PN sid, as Twilio describes them
+
+    def add_number(self, phone_number: str, **fields: str | None) -> dict[str, Any]:
+        """A number the account owns, with its current settings (e.g. voice_url=...)."""
+        sid = "PN" + uuid.uuid4().hex
+        blank = dict.fromkeys(NUMBER_FIELDS.values()) | {"voice_method": "POST", "trunk_sid": None}
+        self.numbers[sid] = (
+            blank
+            | fields
+            | {
+                "sid": sid,
+                "account_sid": self.account_sid,
+                "phone_number": phone_number,
+                "friendly_name": phone_number,
+                "uri": f"/2010-04-01/Accounts/{self.account_sid}/IncomingPhoneNumbers/{sid}.json",
+            }
+        )
+        return self.numbers[sid]
 
     # - what a test or the simulator sets up -
 
@@ -82,9 +115,14 @@ class FakeTwilioApi:
 
     # - a request -
 
-    def handle(self, method: str, url: str, data: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
-        path = urlsplit(url).path
+    def handle(
+        self, method: str, url: str, data: Mapping[str, Any], params: Mapping[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        parts = urlsplit(url)
+        path = parts.path
         values = {name: _text(value) for name, value in data.items()}
+        query = {name: _text(value) for name, value in (params or {}).items()}
+        query |= {name: found[0] for name, found in parse_qs(parts.query).items()}
         with self._lock:
             request = ApiRequest(method.upper(), path, values, time.perf_counter())
             self.requests.append(request)
@@ -92,6 +130,9 @@ class FakeTwilioApi:
                 if re.search(pattern, request.resource):
                     del self._failures[index]
                     return status, _error(status, code, message)
+            account = _ACCOUNT_PATH.match(path)
+            if account is not None:
+                return self._account(request, account, query)
             found = _PATH.match(path)
             if found is None or request.method != "POST":
                 return 404, _error(404, 20404, f"The requested resource {path} was not found")
@@ -100,6 +141,29 @@ class FakeTwilioApi:
             if found["sub"] is None:
                 return self._conference(found["sid"], values)
             return self._participant(found["sid"], found["participant"], values)
+
+    def _account(
+        self, request: ApiRequest, found: re.Match[str], query: Mapping[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        if found["account"] != self.account_sid:
+            return 401, _error(401, 20003, "Authenticate")
+        if found["number"] is None:
+            if request.method != "GET":  # buying a number or changing the account: not the line's work
+                return 405, _error(405, 20004, "Method not allowed")
+            if not request.path.endswith("/IncomingPhoneNumbers.json"):
+                return 200, self.account
+            # The list of the account's numbers, filtered by PhoneNumber as the line asks it.
+            wanted = query.get("PhoneNumber")
+            listed = [n for n in self.numbers.values() if wanted in (None, n["phone_number"])]
+            return 200, {"incoming_phone_numbers": listed, "next_page_uri": None, "page": 0, "page_size": 50}
+        number = self.numbers.get(found["number"])
+        if number is None:
+            return 404, _error(404, 20404, f"The requested resource {request.path} was not found")
+        if request.method == "POST":
+            for name, value in request.data.items():
+                if name in NUMBER_FIELDS:
+                    number[NUMBER_FIELDS[name]] = value or None
+        return 200, number
 
     def _call(self, sid: str | None, data: dict[str, str | list[str]]) -> tuple[int, dict[str, Any]]:
         if sid is None:
@@ -205,7 +269,7 @@ class InProcessApiClient(HttpClient):  # type: ignore[misc]  # the library is un
         timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> Response:
-        status, body = self.api.handle(method, uri, data or {})
+        status, body = self.api.handle(method, uri, data or {}, params or {})
         return Response(status, json.dumps(body))
 
 
@@ -218,6 +282,15 @@ def serve(api: FakeTwilioApi, host: str, port: int) -> ThreadingHTTPServer:
             form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
             data = {name: values if len(values) > 1 else values[0] for name, values in form.items()}
             status, body = api.handle("POST", self.path, data)
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            status, body = api.handle("GET", self.path, {})
             payload = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

@@ -38,6 +38,7 @@ from ivr.journey import flow
 from ivr.journey.answers import hand_off
 from ivr.journey.machine import EventKind, InputKind
 from ivr.line import current_line
+from ivr.logs import field
 from ivr.models import Reach
 from ivr.prompts.catalog import Said
 from ivr.voice import bp
@@ -267,7 +268,7 @@ def participant_status() -> Response:
     log.info(
         "connection %s: %s leg %s",
         connection_id(),
-        request.args.get("label", "added"),
-        request.form.get("CallStatus", "?"),
+        field(request.args.get("label", "added")),
+        field(request.form.get("CallStatus", "?")),
     )
     return xml(VoiceResponse())

@@ -22,6 +22,7 @@ from ivr.db import (
 from ivr.journey.answers import hand_off
 from ivr.journey.machine import EventKind
 from ivr.line import current_line
+from ivr.logs import field
 from ivr.prompts.catalog import Said
 from ivr.voice import bp
 from ivr.voice.steps import ANY_STEP, Moment, load_call, take_turn, url_for_twilio, xml
@@ -185,9 +186,9 @@ def fallback() -> Response:
     line = current_line()
     log.error(
         "Twilio used the fallback URL for CallSid=%s: error %s at %s",
-        request.form.get("CallSid", "?")[:40],
-        request.form.get("ErrorCode", "?")[:10],
-        request.form.get("ErrorUrl", "?").split("?")[0][:200],
+        field(request.form.get("CallSid", "?")),
+        field(request.form.get("ErrorCode", "?")),
+        field(request.form.get("ErrorUrl", "?").split("?")[0]),
     )
     moment = Moment(line)
     return xml(safest_next_step(line, None, moment.status, url_for_twilio, ANY_STEP, queue=queue_usable()))

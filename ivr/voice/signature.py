@@ -12,6 +12,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.local import LocalProxy
 
 from ivr.config import Settings
+from ivr.logs import field
 from ivr.voice import bp
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,9 @@ def limit_webhook_request() -> None:
         # Read once and kept: the form is parsed from this copy afterwards (werkzeug's cache).
         body = webhook.get_data(cache=True)
         if body.count(b"&") >= MAX_FORM_FIELDS:
-            log.warning("refused voice request with too many fields: %s %s", webhook.method, webhook.path)
+            log.warning(
+                "refused voice request with too many fields: %s %s", webhook.method, field(webhook.path)
+            )
             abort(413)
 
 
@@ -85,7 +88,7 @@ def require_twilio_signature() -> Response | None:
     log.warning(
         "refused unsigned voice request: %s %s (%s)",
         request.method,
-        request.path,
+        field(request.path),
         "bad signature" if signature else "no signature",
     )
     abort(403)

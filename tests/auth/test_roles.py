@@ -9,8 +9,9 @@ from ivr.auth.roles import is_public, local_path, required_role
 from ivr.models import Role
 from tests.signing_in import Person, add_person, post_form, sign_in
 
-# Twilio's (signed), the load balancer's, the app's own files: not pages.
-NOT_PAGES = ("/voice/", "/audio/", "/health", "/static/")
+# Twilio's (signed), the load balancer's (/health, /healthz), the monitoring network's (/metrics,
+# by address), the app's own files: not pages.
+NOT_PAGES = ("/voice/", "/audio/", "/health", "/metrics", "/static/")
 # Seen signed out on purpose, and marked so with @public_page.
 PUBLIC_PAGES = {"/login", "/language"}
 
