@@ -48,7 +48,8 @@ def test_every_statement_of_a_call_is_one_psycopg_keeps_converted(app: Flask) ->
     try:
         caller = Caller(app.test_client())
         caller.call()
-        for digits in ("1", "3", "7", "012345678#", "1"):  # English, attorney, case, A-number, yes
+        # English, other reasons, case information, attorney, A-number, yes
+        for digits in ("1", "4", "4", "3", "012345678#", "1"):
             caller.press(digits)
         caller.wait_in_queue(queue_time=5)
         caller.wait_in_queue(queue_time=40)
