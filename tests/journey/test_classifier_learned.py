@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ivr.devtools.classifier_report import accuracy_report, overall, read_utterances
-from ivr.devtools.classifier_tuning import Outcome, cross_validate
+from ivr.devtools.classifier_tuning import SHIPPED, Outcome, cross_validate
 from ivr.journey.classifier import PHRASES_FILE, PhraseBook, PhraseBookError, classify, default_phrase_book
 from ivr.journey.subjects import Subject
 
@@ -75,7 +75,7 @@ def test_a_book_without_examples_classifies_by_its_cues_alone(tmp_path: Path) ->
     path = tmp_path / "phrases.toml"
     text = PHRASES_FILE.read_text(encoding="utf-8")
     start = text.index("\n[learned]\n")
-    end = text.index("\n[", start + 1)
+    end = text.index("\n[options.", start)  # [learned] and each language's [learned.xx]
     path.write_text(text[:start] + text[end:], encoding="utf-8")
     book = PhraseBook.load(path)
     assert book.learned is None and not book.models
@@ -114,8 +114,7 @@ def callers_as_unseen() -> tuple[Outcome, ...]:
     """The callers' examples, each classified by a model trained without it (5-fold)."""
     book = default_phrase_book()
     assert book.learned is not None
-    setting = (book.learned.agree, book.learned.alone, book.learned.veto)
-    outcomes = cross_validate(book, book.learned.temperature, [setting])[setting]
+    outcomes = cross_validate(book, book.learned.temperature, [SHIPPED])[SHIPPED]
     return tuple(o for o in outcomes if o.file == CALLERS.name)
 
 
