@@ -4,7 +4,8 @@
 classified by a model trained on the other four (and the cues), so every row is measured as speech
 the model has not seen. The cues themselves were written from the older files, so the figures that
 say most are those of files the cues were not tuned on (subject_utterances_callers.tsv): they are
-printed per language for one file, for a grid of [learned] settings, the shipped one marked "*".
+printed per language for one file, for a grid of [learned] settings shared by every language (to
+choose a language's own in [learned.xx]), then as shipped, marked "*".
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ class Outcome:
     confidence: float
 
 
-Setting = tuple[float, float, float]  # agree, alone, veto
+# agree, alone, veto for every language alike; SHIPPED: the book's own, each language's included.
+Setting = tuple[float, float, float] | None
+SHIPPED: Setting = None
 
 
 def cross_validate(
@@ -49,10 +52,10 @@ def cross_validate(
         trained = [example for i, (_, example) in enumerate(rows) if fold[i] != k]
         models = learn_models(book.languages, trained, temperature)
         for setting in settings:
-            agree, alone, veto = setting
-            learned = dataclasses.replace(
-                book.learned, agree=agree, alone=alone, veto=veto, temperature=temperature
-            )
+            learned = dataclasses.replace(book.learned, temperature=temperature)
+            if setting is not None:  # SHIPPED
+                agree, alone, veto = setting
+                learned = dataclasses.replace(learned, agree=agree, alone=alone, veto=veto, languages={})
             judge = dataclasses.replace(book, models=models, learned=learned)
             for i, (name, example) in enumerate(rows):
                 if fold[i] == k:
@@ -78,15 +81,14 @@ def tune(only: str, temperature: tuple[float, ...]) -> None:
     book = PhraseBook.load(PHRASES_FILE)
     assert book.learned is not None  # noqa: S101
     learned = book.learned
-    shipped = (learned.temperature, learned.agree, learned.alone, learned.veto)
-    grid = [
+    grid: list[Setting] = [
         (agree, alone, veto)
-        for agree in sorted({0.3, 0.4, 0.5, learned.agree})
-        for alone in sorted({0.6, 0.7, 0.8, learned.alone})
+        for agree in sorted({0.2, 0.3, 0.4, learned.agree})
+        for alone in sorted({0.5, 0.6, 0.7, 0.8, learned.alone})
         for veto in sorted({0.5, 0.7, 1.0, learned.veto})
     ]
     for t in temperature or (learned.temperature,):
-        for (agree, alone, veto), outcomes in cross_validate(book, t, grid).items():
+        for setting, outcomes in cross_validate(book, t, [*grid, SHIPPED]).items():
             mine = [o for o in outcomes if o.file == only]
             languages = sorted({o.example.language for o in mine})
             cells = []
@@ -94,9 +96,13 @@ def tune(only: str, temperature: tuple[float, ...]) -> None:
                 chosen = [o for o in mine if language is None or o.example.language == language]
                 _, share, precision = _figures(chosen, DEFAULT_THRESHOLD)
                 cells.append(f"{language or 'all'} {share:4.0%} {precision:6.1%}")
-            mark = "*" if (t, agree, alone, veto) == shipped else " "
-            setting = f"T={t:<4} agree={agree:<4} alone={alone:<4} veto={veto:<4}"
-            click.echo(f"{mark} {setting} | " + " | ".join(cells))
+            if setting is None:  # SHIPPED
+                own = " ".join(f"{code}:{v}" for code, v in sorted(learned.languages.items()))
+                label = f"* T={t:<4} as shipped ({own or 'no language of its own'})"
+            else:
+                agree, alone, veto = setting
+                label = f"  T={t:<4} agree={agree:<4} alone={alone:<4} veto={veto:<4}"
+            click.echo(f"{label} | " + " | ".join(cells))
 
 
 if __name__ == "__main__":

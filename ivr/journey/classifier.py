@@ -63,15 +63,16 @@ class PhraseBook:
         model = self.models.get(code)
         if model is None or self.learned is None:
             return heard
+        trust = self.learned.in_language(code)
         opinion = model.resemblance(features(words, phrases.word_boundaries))
-        if opinion is None or opinion.words_known < self.learned.fewest_words:
+        if opinion is None or opinion.words_known < trust.fewest_words:
             # One or two words ("custodios", "адрес") are a cue's job: letters alone resemble
             # too much at that length.
             return heard
         # A guess resting on a misheard word or a bare "question" is never made sure by a model that
         # reads letters: "avocado" resembles "avocat" to both. The caller confirms it.
         said_outright = heard.subject in votes.heard_right
-        return self._second_opinion(heard, opinion, self.learned, said_outright)
+        return self._second_opinion(heard, opinion, trust, said_outright)
 
     @staticmethod
     def _second_opinion(

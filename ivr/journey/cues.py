@@ -132,6 +132,22 @@ class Learned:
     # The fewest of the caller's words (characters, unspaced) the examples must know for the model
     # to have an opinion at all.
     fewest_words: int
+    # A language's own agree, alone or veto ([learned.zh]), where cross-validation on its examples
+    # found the shared ones too strict or too loose for it.
+    languages: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+    def in_language(self, code: str) -> Learned:
+        """How far to trust the model of one language: the shared settings, with its own on top."""
+        own = self.languages.get(code)
+        if not own:
+            return self
+        return replace(
+            self,
+            agree=own.get("agree", self.agree),
+            alone=own.get("alone", self.alone),
+            veto=own.get("veto", self.veto),
+            languages={},
+        )
 
 
 def load_book(path: Path) -> tuple[dict[str, LanguageCues], Scoring, Learned | None]:
@@ -166,6 +182,12 @@ def _parse_book(data: dict[str, Any], path: Path) -> tuple[dict[str, LanguageCue
         # English is where the borrowed words come from: its own cues already hold them.
         sources = [(code, tables)] + ([(_BORROWED, borrowed)] if code != "en" else [])
         languages[code] = _language(language_options, sources, scoring, path)
+    for code in learned.languages if learned else ():
+        if code not in languages:
+            raise PhraseBookError(
+                f"{path}: [learned.{code}] names a language without cues. "
+                f"Fix: use one of {', '.join(sorted(languages))}."
+            )
     return languages, scoring, learned
 
 
@@ -192,7 +214,28 @@ def _learned(table: object, path: Path) -> Learned:
                 f"{path}: [learned] examples names {file}, which does not exist. "
                 "Fix: name an existing file, relative to the phrase file."
             )
-    return Learned(examples, temperature, agree, alone, veto, confident, fewest)
+    return Learned(
+        examples, temperature, agree, alone, veto, confident, fewest, _learned_languages(table, path)
+    )
+
+
+_OWN_SETTINGS = ("agree", "alone", "veto")
+
+
+def _learned_languages(table: dict[str, Any], path: Path) -> dict[str, dict[str, float]]:
+    """The [learned.xx] tables: a language's own agree, alone or veto, each between 0 and 1."""
+    own: dict[str, dict[str, float]] = {}
+    for code, settings in table.items():
+        if not isinstance(settings, dict):
+            continue
+        for key, value in settings.items():
+            if key not in _OWN_SETTINGS or not isinstance(value, int | float) or not 0 < value <= 1:
+                raise PhraseBookError(
+                    f"{path}: [learned.{code}] {key} = {value!r}: a language may set only "
+                    f"{', '.join(_OWN_SETTINGS)}, each a number above 0 and at most 1. Fix that line."
+                )
+        own[code] = {key: float(value) for key, value in settings.items()}
+    return own
 
 
 def _language(

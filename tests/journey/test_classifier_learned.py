@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ivr.devtools.classifier_report import accuracy_report, overall, read_utterances
-from ivr.devtools.classifier_tuning import Outcome, cross_validate
+from ivr.devtools.classifier_tuning import SHIPPED, Outcome, cross_validate
 from ivr.journey.classifier import PHRASES_FILE, PhraseBook, PhraseBookError, classify, default_phrase_book
 from ivr.journey.subjects import Subject
 
@@ -75,7 +75,7 @@ def test_a_book_without_examples_classifies_by_its_cues_alone(tmp_path: Path) ->
     path = tmp_path / "phrases.toml"
     text = PHRASES_FILE.read_text(encoding="utf-8")
     start = text.index("\n[learned]\n")
-    end = text.index("\n[", start + 1)
+    end = text.index("\n[options.", start)  # [learned] and each language's [learned.xx]
     path.write_text(text[:start] + text[end:], encoding="utf-8")
     book = PhraseBook.load(path)
     assert book.learned is None and not book.models
@@ -98,6 +98,43 @@ def test_a_learned_table_without_its_numbers_names_the_fix(tmp_path: Path) -> No
         PhraseBook.load(path)
 
 
+def test_a_language_may_trust_its_model_at_its_own_threshold(tmp_path: Path) -> None:
+    # A brother "not well at all for weeks" resembles the French examples of mental health: the shared
+    # threshold gives no subject; a French [learned.fr] alone low enough answers without asking.
+    text = PHRASES_FILE.read_text(encoding="utf-8")
+    shared = PhraseBook.load(PHRASES_FILE)
+    found = shared.classify("mon frere ne va pas bien du tout depuis des semaines", "fr")
+    assert found.confidence < THRESHOLD
+    (tmp_path / "examples").symlink_to(EXAMPLES)
+    path = tmp_path / "phrases.toml"
+    path.write_text(text.replace("\n[learned.ar]\n", "\n[learned.fr]\nalone = 0.1\n[learned.ar]\n"), "utf-8")
+    own = PhraseBook.load(path).classify("mon frere ne va pas bien du tout depuis des semaines", "fr")
+    assert found.subject is None and own.subject == Subject.MENTAL_HEALTH, own
+    assert own.confidence >= THRESHOLD, own
+    assert PhraseBook.load(path).classify("he says he does not want to wake up anymore", "en") == classify(
+        "he says he does not want to wake up anymore", "en"
+    ), "other languages keep the shared settings"
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("[learned.xx]\nalone = 0.5\n", r"\[learned\.xx\].*language without cues.*Fix"),
+        ("[learned.fr]\ntemperature = 2.0\n", r"\[learned\.fr\] temperature.*only agree, alone, veto.*Fix"),
+        ("[learned.fr]\nalone = 1.5\n", r"\[learned\.fr\] alone = 1\.5.*Fix"),
+    ],
+)
+def test_a_languages_own_settings_are_checked_and_name_the_fix(
+    tmp_path: Path, table: str, message: str
+) -> None:
+    (tmp_path / "examples").symlink_to(EXAMPLES)
+    path = tmp_path / "phrases.toml"
+    text = PHRASES_FILE.read_text(encoding="utf-8")
+    path.write_text(text.replace("\n[learned.ar]\n", f"\n{table}[learned.ar]\n"), encoding="utf-8")
+    with pytest.raises(PhraseBookError, match=message):
+        PhraseBook.load(path)
+
+
 def test_the_model_stays_small_in_a_worker() -> None:
     # Every web worker holds it: a byte per subject and feature, a 4-byte hash per feature.
     book = default_phrase_book()
@@ -114,8 +151,7 @@ def callers_as_unseen() -> tuple[Outcome, ...]:
     """The callers' examples, each classified by a model trained without it (5-fold)."""
     book = default_phrase_book()
     assert book.learned is not None
-    setting = (book.learned.agree, book.learned.alone, book.learned.veto)
-    outcomes = cross_validate(book, book.learned.temperature, [setting])[setting]
+    outcomes = cross_validate(book, book.learned.temperature, [SHIPPED])[SHIPPED]
     return tuple(o for o in outcomes if o.file == CALLERS.name)
 
 
@@ -126,17 +162,17 @@ def test_callers_examples_are_answered_and_right_when_held_out_of_the_model(lang
     mine = [o for o in callers_as_unseen() if o.example.language == language]
     confident = [o for o in mine if o.subject is not None and o.confidence >= THRESHOLD]
     right = sum(o.subject == o.example.subject.value for o in confident)
-    assert len(mine) >= 140
-    assert len(confident) / len(mine) >= 0.62, language
-    assert right / len(confident) >= 0.92, language
+    assert len(mine) >= 150
+    assert len(confident) / len(mine) >= 0.74, language
+    assert right / len(confident) >= 0.97, language
 
 
 def test_callers_examples_overall_when_held_out_of_the_model() -> None:
     mine = callers_as_unseen()
     confident = [o for o in mine if o.subject is not None and o.confidence >= THRESHOLD]
     right = sum(o.subject == o.example.subject.value for o in confident)
-    assert len(confident) / len(mine) >= 0.72
-    assert right / len(confident) >= 0.955
+    assert len(confident) / len(mine) >= 0.82
+    assert right / len(confident) >= 0.985
 
 
 @pytest.mark.parametrize("language", SPOKEN_LANGUAGES)
@@ -152,9 +188,9 @@ def test_callers_examples_share_no_utterance_with_the_unseen_set() -> None:
 
 
 # The unseen set's figures (README): a change that lowers them fails here. Measured, never tuned on.
-# Reached: 84 % and 95.5 % overall; per language at least 73 % (ar) and 93.6 % (zh).
-UNSEEN_FLOOR = {"confident": 0.83, "right": 0.95}
-UNSEEN_LANGUAGE_FLOOR = {"confident": 0.72, "right": 0.93}
+# Reached: 89 % and 95.6 % overall; per language at least 83 % (hi) and 93.9 % (hi).
+UNSEEN_FLOOR = {"confident": 0.88, "right": 0.955}
+UNSEEN_LANGUAGE_FLOOR = {"confident": 0.82, "right": 0.93}
 
 
 def test_unseen_phrasings_are_answered_and_right_overall() -> None:
