@@ -14,6 +14,15 @@ from ivr.db import session_scope
 from ivr.models import JobLease, JobRun, RunResult
 
 
+def _database_ready() -> None:
+    """Stop with what to do when the database cannot serve the jobs (unreachable, not migrated)."""
+    from ivr.health import database_problems
+
+    problems = database_problems(current_app.extensions["ivr.engine"], driver_detail=True)
+    if problems:
+        raise click.ClickException("; ".join(problems))
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
@@ -22,6 +31,7 @@ def scheduler_command() -> None:
     from ivr.jobs.scheduler import serve
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app, not its proxy
+    _database_ready()
     # Read now, so a mistake in who is alerted stops the start, not the first urgent voicemail.
     path = app.config["IVR"].jobs.on_call_path
     try:
@@ -47,6 +57,7 @@ def jobs_list() -> None:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = app.config["IVR"]
+    _database_ready()
     prepare(app)
     with session_scope(app) as session:
         leases = {lease.job: lease for lease in session.scalars(select(JobLease))}
@@ -79,6 +90,7 @@ def jobs_run(name: str) -> None:
             f"no job named {name!r}. The jobs are: {', '.join(job.name for job in JOBS)}."
         )
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _database_ready()
     prepare(app)
     done = run_job(app, job, by_hand=True)
     if done is None:
