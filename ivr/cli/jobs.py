@@ -10,17 +10,9 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from ivr.cli.ready import database_ready
 from ivr.db import session_scope
 from ivr.models import JobLease, JobRun, RunResult
-
-
-def _database_ready() -> None:
-    """Stop with what to do when the database cannot serve the jobs (unreachable, not migrated)."""
-    from ivr.health import database_problems
-
-    problems = database_problems(current_app.extensions["ivr.engine"], driver_detail=True)
-    if problems:
-        raise click.ClickException("; ".join(problems))
 
 
 @click.command("scheduler")
@@ -31,7 +23,7 @@ def scheduler_command() -> None:
     from ivr.jobs.scheduler import serve
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app, not its proxy
-    _database_ready()
+    database_ready()
     # Read now, so a mistake in who is alerted stops the start, not the first urgent voicemail.
     path = app.config["IVR"].jobs.on_call_path
     try:
@@ -57,7 +49,7 @@ def jobs_list() -> None:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     settings = app.config["IVR"]
-    _database_ready()
+    database_ready()
     prepare(app)
     with session_scope(app) as session:
         leases = {lease.job: lease for lease in session.scalars(select(JobLease))}
@@ -90,7 +82,7 @@ def jobs_run(name: str) -> None:
             f"no job named {name!r}. The jobs are: {', '.join(job.name for job in JOBS)}."
         )
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    _database_ready()
+    database_ready()
     prepare(app)
     done = run_job(app, job, by_hand=True)
     if done is None:

@@ -21,6 +21,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import Column, Connection, Engine, RowMapping, Table, Text, select, type_coerce, update
 
+from ivr.cli.ready import database_ready
 from ivr.crypto import Encrypted, Vault, active_vault
 from ivr.models import Base
 
@@ -39,6 +40,7 @@ def keys_group() -> None:
 @with_appcontext
 def keys_rotate(batch: int) -> None:
     """Encrypt every stored value anew with the newest key, so the older keys can be removed."""
+    database_ready()
     counts: Counter[tuple[str, str]] = Counter()
     engine: Engine = current_app.extensions["ivr.engine"]
     for table, columns in encrypted_tables():

@@ -21,6 +21,7 @@ from ivr.accounts import (
     parse_languages,
     password_problem,
 )
+from ivr.cli.ready import database_ready
 from ivr.clock import line_now
 from ivr.db import session_scope
 from ivr.line import current_line
@@ -72,6 +73,7 @@ def users_add(
     email: str, name: str, role: str, languages: str, interpreter_calls: bool, reach: str, address: str | None
 ) -> None:
     """Add a person who signs in with EMAIL (an operator starts offline)."""
+    database_ready()
     line = current_line()
     try:
         email = normalize_email(email)
@@ -108,6 +110,7 @@ def users_add(
 @with_appcontext
 def users_list() -> None:
     """List everyone who signs in: email, role, languages, state, last sign-in."""
+    database_ready()
     with session_scope(current_app) as session:
         rows = session.execute(select(User, Operator).outerjoin(Operator).order_by(User.email))
         people = list(rows)
@@ -142,6 +145,7 @@ def _existing(session: Session, email: str) -> User:
 @with_appcontext
 def users_set_password(email: str) -> None:
     """Give EMAIL a new password (and reactivate it); browsers signed in with the old one are signed out."""
+    database_ready()
     with session_scope(current_app) as session:
         user = _existing(session, email)
         user.password_hash = hash_password(_new_password())
@@ -154,6 +158,7 @@ def users_set_password(email: str) -> None:
 @with_appcontext
 def users_deactivate(email: str) -> None:
     """Stop EMAIL from signing in; a browser signed in is signed out at its next page."""
+    database_ready()
     with session_scope(current_app) as session:
         user = _existing(session, email)
         user.active = False

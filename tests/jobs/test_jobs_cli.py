@@ -43,14 +43,20 @@ def test_an_unknown_job_is_named_with_the_jobs_there_are(jobs_app: Callable[...,
     assert "no job named 'backups'. The jobs are: urgent_alerts, service_levels" in result.output
 
 
-def test_the_jobs_on_a_database_not_yet_migrated_say_how_to_migrate_it(tmp_path: Path) -> None:
+def test_commands_on_a_database_not_yet_migrated_say_how_to_migrate_it(tmp_path: Path) -> None:
     from ivr import create_app, db
     from tests.conftest import settings_env
 
     app = create_app(settings_env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'new.sqlite3'}"))
     try:
         runner = app.test_cli_runner()
-        for args in (["jobs", "list"], ["jobs", "run", "retention"], ["scheduler"]):
+        for args in (
+            ["jobs", "list"],
+            ["jobs", "run", "retention"],
+            ["scheduler"],
+            ["users", "list"],
+            ["keys", "rotate"],
+        ):
             result = runner.invoke(args=["ivr", *args])
             assert result.exit_code == 1, result.output
             assert "the database has no tables yet: run `flask --app app ivr db upgrade`" in result.output
