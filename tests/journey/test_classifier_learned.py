@@ -167,7 +167,7 @@ def second_as_unseen() -> tuple[Outcome, ...]:
     return tuple(o for o in held_out() if o.file == SECOND.name)
 
 
-SECOND_FLOOR = {"confident": 0.8, "right": 0.95}
+SECOND_FLOOR = {"confident": 0.82, "right": 0.96}
 
 
 @pytest.mark.parametrize("language", SPOKEN_LANGUAGES)
@@ -231,9 +231,9 @@ def test_the_second_writers_examples_are_answered_and_right_when_held_out_of_the
 
 
 # The unseen set's figures (README): a change that lowers them fails here. Measured, never tuned on.
-# Reached: 89 % and 95.6 % overall; per language at least 83 % (hi) and 93.9 % (hi).
-UNSEEN_FLOOR = {"confident": 0.88, "right": 0.955}
-UNSEEN_LANGUAGE_FLOOR = {"confident": 0.82, "right": 0.93}
+# Reached: 90 % and 96.9 % overall; per language at least 86 % (hi) and 96.1 % (hi).
+UNSEEN_FLOOR = {"confident": 0.89, "right": 0.965}
+UNSEEN_LANGUAGE_FLOOR = {"confident": 0.85, "right": 0.955}
 
 
 def test_unseen_phrasings_are_answered_and_right_overall() -> None:
