@@ -17,6 +17,9 @@ THRESHOLD = 0.6
 DATA = Path(__file__).resolve().parents[1] / "data"
 EXAMPLES = Path(__file__).resolve().parents[2] / "prompts" / "examples"
 CALLERS = EXAMPLES / "subject_utterances_callers.tsv"
+# A second writer's callers (issue 12, third pass), in the languages furthest from the target.
+SECOND = EXAMPLES / "subject_utterances_second.tsv"
+SECOND_LANGUAGES = ("ar", "es", "hi", "ru")
 # Written blind by a helper who never saw the cue lists or the examples; never tuned on.
 UNSEEN = DATA / "subject_utterances_unseen.tsv"
 SPOKEN_LANGUAGES = ("en", "es", "pt", "ru", "fr", "hi", "vi", "zh", "ar")
@@ -147,12 +150,24 @@ def test_the_model_stays_small_in_a_worker() -> None:
 
 
 @cache
-def callers_as_unseen() -> tuple[Outcome, ...]:
-    """The callers' examples, each classified by a model trained without it (5-fold)."""
+def held_out() -> tuple[Outcome, ...]:
+    """Every example, each classified by a model trained without it (5-fold)."""
     book = default_phrase_book()
     assert book.learned is not None
-    outcomes = cross_validate(book, book.learned.temperature, [SHIPPED])[SHIPPED]
-    return tuple(o for o in outcomes if o.file == CALLERS.name)
+    return tuple(cross_validate(book, book.learned.temperature, [SHIPPED])[SHIPPED])
+
+
+def callers_as_unseen() -> tuple[Outcome, ...]:
+    """The callers' examples, each classified by a model trained without it."""
+    return tuple(o for o in held_out() if o.file == CALLERS.name)
+
+
+def second_as_unseen() -> tuple[Outcome, ...]:
+    """The second writer's examples, each classified by a model trained without it."""
+    return tuple(o for o in held_out() if o.file == SECOND.name)
+
+
+SECOND_FLOOR = {"confident": 0.82, "right": 0.96}
 
 
 @pytest.mark.parametrize("language", SPOKEN_LANGUAGES)
@@ -182,15 +197,43 @@ def test_callers_examples_cover_every_subject(language: str) -> None:
         assert sum(row.subject == subject for row in mine) >= 16, subject
 
 
-def test_callers_examples_share_no_utterance_with_the_unseen_set() -> None:
+@pytest.mark.parametrize("examples", [CALLERS, SECOND], ids=["callers", "second"])
+def test_callers_examples_share_no_utterance_with_the_unseen_set(examples: Path) -> None:
     unseen = {row.utterance for row in read_utterances(UNSEEN)}
-    assert not [row.utterance for row in read_utterances(CALLERS) if row.utterance in unseen]
+    assert not [row.utterance for row in read_utterances(examples) if row.utterance in unseen]
+
+
+def test_the_second_writers_examples_are_learned_from() -> None:
+    book = default_phrase_book()
+    assert book.learned is not None
+    assert SECOND.resolve() in [path.resolve() for path in book.learned.examples]
+
+
+@pytest.mark.parametrize("language", SECOND_LANGUAGES)
+def test_the_second_writers_examples_cover_every_subject(language: str) -> None:
+    mine = [row for row in read_utterances(SECOND) if row.language == language]
+    assert len(mine) >= 120
+    for subject in Subject:
+        assert sum(row.subject == subject for row in mine) >= 12, subject
+
+
+@pytest.mark.parametrize("language", SECOND_LANGUAGES)
+def test_the_second_writers_examples_are_answered_and_right_when_held_out_of_the_model(
+    language: str,
+) -> None:
+    # Another hand than the callers' file: cross-validated, how well one writer's examples and the
+    # cues carry to another's. Floors a little under the figures reached (README).
+    mine = [o for o in second_as_unseen() if o.example.language == language]
+    confident = [o for o in mine if o.subject is not None and o.confidence >= THRESHOLD]
+    right = sum(o.subject == o.example.subject.value for o in confident)
+    assert len(confident) / len(mine) >= SECOND_FLOOR["confident"], language
+    assert right / len(confident) >= SECOND_FLOOR["right"], language
 
 
 # The unseen set's figures (README): a change that lowers them fails here. Measured, never tuned on.
-# Reached: 89 % and 95.6 % overall; per language at least 83 % (hi) and 93.9 % (hi).
-UNSEEN_FLOOR = {"confident": 0.88, "right": 0.955}
-UNSEEN_LANGUAGE_FLOOR = {"confident": 0.82, "right": 0.93}
+# Reached: 90 % and 96.9 % overall; per language at least 86 % (hi) and 96.1 % (hi).
+UNSEEN_FLOOR = {"confident": 0.89, "right": 0.965}
+UNSEEN_LANGUAGE_FLOOR = {"confident": 0.85, "right": 0.955}
 
 
 def test_unseen_phrasings_are_answered_and_right_overall() -> None:
