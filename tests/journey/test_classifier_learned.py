@@ -22,6 +22,9 @@ SECOND = EXAMPLES / "subject_utterances_second.tsv"
 SECOND_LANGUAGES = ("ar", "es", "hi", "ru")
 # Written blind by a helper who never saw the cue lists or the examples; never tuned on.
 UNSEEN = DATA / "subject_utterances_unseen.tsv"
+# A second blind set, written at the end of issue 12's work by a writer who read no file of the line:
+# never learned from, tuned on, or read line by line (README, "the classifier").
+FRESH = DATA / "subject_utterances_fresh.tsv"
 SPOKEN_LANGUAGES = ("en", "es", "pt", "ru", "fr", "hi", "vi", "zh", "ar")
 
 
@@ -198,9 +201,10 @@ def test_callers_examples_cover_every_subject(language: str) -> None:
 
 
 @pytest.mark.parametrize("examples", [CALLERS, SECOND], ids=["callers", "second"])
-def test_callers_examples_share_no_utterance_with_the_unseen_set(examples: Path) -> None:
-    unseen = {row.utterance for row in read_utterances(UNSEEN)}
-    assert not [row.utterance for row in read_utterances(examples) if row.utterance in unseen]
+@pytest.mark.parametrize("blind", [UNSEEN, FRESH], ids=["unseen", "fresh"])
+def test_callers_examples_share_no_utterance_with_the_blind_sets(examples: Path, blind: Path) -> None:
+    kept_apart = {row.utterance for row in read_utterances(blind)}
+    assert not [row.utterance for row in read_utterances(examples) if row.utterance in kept_apart]
 
 
 def test_the_second_writers_examples_are_learned_from() -> None:
@@ -249,3 +253,15 @@ def test_unseen_phrasings_are_answered_and_right_in_every_language() -> None:
         assert report.utterances >= 40, report
         assert report.confident_share >= UNSEEN_LANGUAGE_FLOOR["confident"], report
         assert report.confident_correct_rate >= UNSEEN_LANGUAGE_FLOOR["right"], report
+
+
+# Its figures when it was written (86 % / 93.9 % overall): below issue 12's target, so a floor that
+# guards against losing ground, not a claim that the target is met on it.
+FRESH_FLOOR = {"confident": 0.85, "right": 0.93}
+
+
+def test_a_second_blind_set_is_answered_and_right_no_worse_than_when_it_was_written() -> None:
+    everyone = overall(accuracy_report(FRESH, THRESHOLD))
+    assert everyone.utterances >= 400, everyone
+    assert everyone.confident_share >= FRESH_FLOOR["confident"], everyone
+    assert everyone.confident_correct_rate >= FRESH_FLOOR["right"], everyone
