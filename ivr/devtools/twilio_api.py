@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from twilio.http import HttpClient
@@ -251,10 +251,18 @@ def _error(status: int, code: int, message: str) -> dict[str, Any]:
     }
 
 
-class InProcessApiClient(HttpClient):  # type: ignore[misc]  # the library is untyped
-    """The `twilio` library's HTTP client, answering from a FakeTwilioApi in this process."""
+class AnswersTwilio(Protocol):
+    """What stands in for Twilio's REST API: the simulator's FakeTwilioApi, or a test's own."""
 
-    def __init__(self, api: FakeTwilioApi) -> None:
+    def handle(
+        self, method: str, url: str, data: Mapping[str, Any], params: Mapping[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any] | None]: ...
+
+
+class InProcessApiClient(HttpClient):  # type: ignore[misc]  # the library is untyped
+    """The `twilio` library's HTTP client, answering from a stand-in in this process."""
+
+    def __init__(self, api: AnswersTwilio) -> None:
         super().__init__(None, False, None)
         self.api = api
 
@@ -270,33 +278,26 @@ class InProcessApiClient(HttpClient):  # type: ignore[misc]  # the library is un
         allow_redirects: bool = False,
     ) -> Response:
         status, body = self.api.handle(method, uri, data or {}, params or {})
-        return Response(status, json.dumps(body))
+        return Response(status, json.dumps(body) if body is not None else "")
 
 
-def serve(api: FakeTwilioApi, host: str, port: int) -> ThreadingHTTPServer:
+def serve(api: AnswersTwilio, host: str, port: int) -> ThreadingHTTPServer:
     """Answer Twilio's API over HTTP on host:port in a background thread (stop with .shutdown())."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def _answer(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
             data = {name: values if len(values) > 1 else values[0] for name, values in form.items()}
-            status, body = api.handle("POST", self.path, data)
-            payload = json.dumps(body).encode()
+            status, body = api.handle(self.command, self.path, data)
+            payload = json.dumps(body).encode() if body is not None else b""
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            status, body = api.handle("GET", self.path, {})
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+        do_GET = do_POST = do_DELETE = _answer  # noqa: N815 - http.server's names
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
             return  # the simulator prints what matters

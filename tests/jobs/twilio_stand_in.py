@@ -4,17 +4,20 @@ scheduler processes started by a test (IVR_TWILIO_API_URL)."""
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
-from twilio.http import HttpClient
-from twilio.http.response import Response
+from ivr.devtools.twilio_api import InProcessApiClient, _error
+from ivr.devtools.twilio_api import serve as serve_on
+
+# The `twilio` library's HTTP client answering from a TwilioForJobs in this process.
+InProcess = InProcessApiClient
 
 ACCOUNT = "AC" + "0" * 32
 
@@ -43,7 +46,9 @@ class TwilioForJobs:
     def deleted_recordings(self) -> list[str]:
         return [r.resource.split("/")[1].removesuffix(".json") for r in self.requests if r.method == "DELETE"]
 
-    def handle(self, method: str, url: str, data: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
+    def handle(
+        self, method: str, url: str, data: Mapping[str, Any], params: Mapping[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any] | None]:
         path = urlsplit(url).path
         resource = path.split(f"/Accounts/{ACCOUNT}/", 1)[-1]
         with self.lock:
@@ -82,57 +87,6 @@ class TwilioForJobs:
             return 404, _error(404, 20404, f"The requested resource {path} was not found")
 
 
-def _error(status: int, code: int, message: str) -> dict[str, Any]:
-    return {
-        "code": code,
-        "message": message,
-        "more_info": f"https://www.twilio.com/docs/errors/{code}",
-        "status": status,
-    }
-
-
-class InProcess(HttpClient):  # type: ignore[misc]
-    """The `twilio` library's HTTP client answering from a TwilioForJobs in this process."""
-
-    def __init__(self, api: TwilioForJobs) -> None:
-        super().__init__(None, False, None)
-        self.api = api
-
-    def request(
-        self,
-        method: str,
-        uri: str,
-        params: Any = None,
-        data: Any = None,
-        headers: Any = None,
-        auth: Any = None,
-        timeout: Any = None,
-        allow_redirects: bool = False,
-    ) -> Response:
-        status, body = self.api.handle(method, uri, data or {})
-        return Response(status, json.dumps(body) if body is not None else "")
-
-
 def serve(api: TwilioForJobs) -> ThreadingHTTPServer:
     """Answer over HTTP on a free loopback port (stop with .shutdown())."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            form = parse_qs(self.rfile.read(length).decode(), keep_blank_values=True)
-            status, body = api.handle(self.command, self.path, {k: v[0] for k, v in form.items()})
-            payload = json.dumps(body).encode() if body is not None else b""
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = do_POST = do_DELETE = _answer  # noqa: N815 - http.server's names
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return serve_on(api, "127.0.0.1", 0)
