@@ -16,6 +16,7 @@ from ivr.cli.hours import hours_check_command, hours_command
 from ivr.cli.jobs import jobs_group, scheduler_command
 from ivr.cli.journal import journal_group
 from ivr.cli.keys import keys_group
+from ivr.cli.learn import learn_command
 from ivr.cli.prompts import prompts_group
 from ivr.cli.translate import translate_group
 from ivr.cli.twilio import twilio_group
@@ -31,6 +32,7 @@ for command in (
     hours_command,
     call_command,
     classifier_command,
+    learn_command,
     hours_check_command,
     users_group,
     zip_table_command,

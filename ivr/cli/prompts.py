@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from ivr.journey.classifier import learned_counts_stale
 from ivr.line import current_line
 from ivr.prompts.hold_music import hold_music_path, make_hold_music
 from ivr.prompts.translations import missing_forms, stale_compilations, translations_to_review
@@ -20,14 +21,16 @@ def prompts_group() -> None:
 @with_appcontext
 def prompts_check() -> None:
     """Fail, naming each gap: a missing or unreviewed translation, a plural form a translation lacks,
-    a missing audio file, an untested voice, or a menu whose prompt, words or hints disagree with its
-    declaration."""
+    a missing audio file, an untested voice, a menu whose prompt, words or hints disagree with its
+    declaration, or the classifier's learned counts older than its examples."""
     line = current_line()
     gaps = line.phrasebook.gaps() + voice_problems(line.phrasebook.voices)
     gaps += stale_compilations(line.settings.locales_path, line.phrasebook.voices)
     gaps += translations_to_review(line.settings.locales_path, line.phrasebook.voices)
     gaps += missing_forms(line.settings.locales_path, line.phrasebook.voices)
     gaps += line.menu_problems() + line.hours_problems()
+    if stale := learned_counts_stale():
+        gaps.append(stale)
     if not hold_music_path(line.settings.audio_path).exists():
         gaps.append(
             f"{hold_music_path(line.settings.audio_path)} is missing: `flask --app app ivr prompts build`"

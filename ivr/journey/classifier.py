@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from ivr.journey import model_file
 from ivr.journey.cues import Cue, LanguageCues, Learned, PhraseBookError, Scoring, load_book
 from ivr.journey.resemblance import Example, LanguageModel, Resemblance, features, read_examples
 from ivr.journey.subjects import Subject
@@ -202,6 +203,18 @@ def classify(text: str, language: str, phrases: PhraseBook | None = None) -> Cla
 
 
 def _learn(languages: Mapping[str, LanguageCues], learned: Learned, path: Path) -> dict[str, LanguageModel]:
+    """Read each language's model as `flask ivr classifier learn` wrote it, or train it now."""
+    try:
+        source = model_file.digest(path, learned.examples)
+    except (OSError, ValueError):
+        return train(languages, learned, path)  # which names the file it cannot read
+    written = model_file.read(model_file.MODEL_FILE, source, learned.temperature)
+    if written is not None and set(written) == set(languages):
+        return written
+    return train(languages, learned, path)
+
+
+def train(languages: Mapping[str, LanguageCues], learned: Learned, path: Path) -> dict[str, LanguageModel]:
     """Train each language's model on the example files of [learned]."""
     examples: list[Example] = []
     for file in learned.examples:
@@ -262,3 +275,28 @@ def _claim(cue: Cue, words: list[Word], claimed: list[bool]) -> bool:
     for i in taken:
         claimed[i] = True
     return True
+
+
+def learned_counts_stale(path: Path = PHRASES_FILE) -> str | None:
+    """Why the written counts are not those of the phrase file's examples now, or None if they are."""
+    _, _, learned = load_book(path)
+    if learned is None:
+        return None
+    if not model_file.MODEL_FILE.exists():
+        return f"{model_file.MODEL_FILE} is missing: run `flask --app app ivr learn`"
+    if model_file.read(model_file.MODEL_FILE, model_file.digest(path, learned.examples), 1.0) is None:
+        return (
+            f"{model_file.MODEL_FILE} was learned from other examples or cues than {path.name}'s now: "
+            "run `flask --app app ivr learn`"
+        )
+    return None
+
+
+def write_learned_counts(path: Path = PHRASES_FILE) -> dict[str, LanguageModel]:
+    """Learn from the phrase file's examples and cues now, and write the counts for workers to read."""
+    languages, _, learned = load_book(path)
+    if learned is None:
+        raise PhraseBookError(f"{path}: no [learned] table, so there is nothing to learn.")
+    models = train(languages, learned, path)
+    model_file.write(model_file.MODEL_FILE, model_file.digest(path, learned.examples), models)
+    return models

@@ -25,6 +25,8 @@ from ivr.journey.subjects import Subject
 from ivr.journey.words import Word
 
 _SUBJECTS = tuple(Subject)
+# Bumped whenever features() or the counting changes: learned counts written before are then stale.
+FEATURES_VERSION = 1
 # Character n-grams inside a word (with its edges marked), and for unspaced Mandarin the text's.
 _WORD_GRAMS = (2, 3, 4, 5)
 _TEXT_GRAMS = (1, 2, 3)
@@ -102,13 +104,20 @@ class Resemblance:
 class LanguageModel:
     """One language's learned counts: in how many examples of each subject each feature occurs."""
 
+    WIDTH = len(_SUBJECTS)  # counts per feature, one per subject
+
     def __init__(
         self, hashes: array[int], counts: bytes, denominators: Sequence[float], temperature: float
     ) -> None:
         self._hashes = hashes  # sorted
-        self._counts = counts  # len(_SUBJECTS) per hash, in the same order, at most _MOST_COUNTED
+        self._counts = counts  # WIDTH per hash, in the same order, at most _MOST_COUNTED
+        self._raw_denominators = tuple(denominators)
         self._denominators = [math.log(d) for d in denominators]
         self._temperature = temperature
+
+    def parts(self) -> tuple[array[int], bytes, tuple[float, ...]]:
+        """What the model is made of, to write it down (ivr/journey/model_file.py)."""
+        return self._hashes, self._counts, self._raw_denominators
 
     @classmethod
     def learn(cls, examples: Iterable[tuple[Subject, set[str]]], temperature: float) -> LanguageModel:

@@ -8,10 +8,12 @@ import re
 from collections.abc import Callable
 
 import pytest
+from babel.numbers import format_percent
 from flask import Flask
 from flask.testing import FlaskClient
 
 from ivr.devtools.twilio_api import FakeTwilioApi
+from ivr.journey.classifier import classify
 from tests.console.conftest import (
     ROOM_SID,
     answer,
@@ -24,6 +26,8 @@ from tests.desk.conftest import NOW_TEXT, ClosingCaller, fake_api
 from tests.signing_in import add_person
 
 WORDS = "<script>window.pwned=1</script> {{7*7}} I need information about my case"
+# As the classifier scores those words (its figure moves when it learns): the operator sees it.
+CONFIDENCE = format_percent(classify(WORDS, "en").confidence, locale="en")
 HTMX = {"HX-Request": "true"}
 
 
@@ -66,7 +70,7 @@ def test_in_the_room_the_card_shows_all_the_line_learned_and_the_controls(
     assert facts["Interpreter"] == "Not needed"
     assert facts["Caller"] == "A person in detention"
     assert facts["Subject"] == "Information about a case"
-    assert "The caller's words, understood with 77% confidence" in facts["Chosen by"]
+    assert f"The caller's words, understood with {CONFIDENCE} confidence" in facts["Chosen by"]
     assert facts["Priority"] == "2, caller in detention"
     assert facts["Waited"] == "0 s"  # the line's clock is pinned in tests
     assert facts["Field office looked up"] == "None"
