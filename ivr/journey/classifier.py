@@ -203,15 +203,20 @@ def classify(text: str, language: str, phrases: PhraseBook | None = None) -> Cla
 
 
 def _learn(languages: Mapping[str, LanguageCues], learned: Learned, path: Path) -> dict[str, LanguageModel]:
-    """Read each language's model as `flask ivr classifier learn` wrote it, or train it now."""
+    """Read each language's model as `flask ivr learn` wrote it, or train it now."""
+    return _written_counts(languages, learned, path) or train(languages, learned, path)
+
+
+def _written_counts(
+    languages: Mapping[str, LanguageCues], learned: Learned, path: Path
+) -> dict[str, LanguageModel] | None:
+    """The counts `flask ivr learn` wrote from these very examples and cues, for every language, or None."""
     try:
         source = model_file.digest(path, learned.examples)
     except (OSError, ValueError):
-        return train(languages, learned, path)  # which names the file it cannot read
+        return None  # training then names the file it cannot read
     written = model_file.read(model_file.MODEL_FILE, source, learned.temperature)
-    if written is not None and set(written) == set(languages):
-        return written
-    return train(languages, learned, path)
+    return written if written is not None and set(written) == set(languages) else None
 
 
 def train(languages: Mapping[str, LanguageCues], learned: Learned, path: Path) -> dict[str, LanguageModel]:
@@ -279,12 +284,12 @@ def _claim(cue: Cue, words: list[Word], claimed: list[bool]) -> bool:
 
 def learned_counts_stale(path: Path = PHRASES_FILE) -> str | None:
     """Why the written counts are not those of the phrase file's examples now, or None if they are."""
-    _, _, learned = load_book(path)
+    languages, _, learned = load_book(path)
     if learned is None:
         return None
     if not model_file.MODEL_FILE.exists():
         return f"{model_file.MODEL_FILE} is missing: run `flask --app app ivr learn`"
-    if model_file.read(model_file.MODEL_FILE, model_file.digest(path, learned.examples), 1.0) is None:
+    if _written_counts(languages, learned, path) is None:
         return (
             f"{model_file.MODEL_FILE} was learned from other examples or cues than {path.name}'s now: "
             "run `flask --app app ivr learn`"

@@ -65,9 +65,12 @@ def read(path: Path, source: str, temperature: float) -> dict[str, LanguageModel
             models: dict[str, LanguageModel] = {}
             while header_line := data.readline():
                 header = json.loads(header_line)
+                features = header["features"]
                 hashes = array("I")
-                hashes.frombytes(data.read(header["features"] * hashes.itemsize))
-                counts = data.read(header["features"] * LanguageModel.WIDTH)
+                hashes.frombytes(data.read(features * hashes.itemsize))
+                counts = data.read(features * LanguageModel.WIDTH)
+                if len(hashes) != features or len(counts) != features * LanguageModel.WIDTH:
+                    return None  # cut short: a model missing counts would answer wrongly
                 models[header["language"]] = LanguageModel(
                     _little_endian(hashes), counts, header["denominators"], temperature
                 )
